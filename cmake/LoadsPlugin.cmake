@@ -1,0 +1,21 @@
+# loads_add_test_plugin(<name> <sources>...)
+#
+# Builds a loads test-suite plugin: lib<name>.so, whose module name for loads-runner is <name>.
+# The plugin is compiled against the SDK headers alone (target loads::sdk), as C++20, position
+# independent, with hidden visibility so only the symbols the SDK macros export are visible.
+# Used in-tree and, through the installed loadsConfig.cmake, by users' own projects.
+function(loads_add_test_plugin name)
+  if(NOT ARGN)
+    message(FATAL_ERROR "loads_add_test_plugin(${name}): no source files given")
+  endif()
+  add_library(${name} MODULE ${ARGN})
+  target_link_libraries(${name} PRIVATE loads::sdk)
+  set_target_properties(${name} PROPERTIES
+    PREFIX "lib"
+    OUTPUT_NAME "${name}"
+    CXX_STANDARD 20
+    CXX_STANDARD_REQUIRED ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    POSITION_INDEPENDENT_CODE ON)
+endfunction()

@@ -1,0 +1,65 @@
+#include "config_file.hpp"
+
+#include <fstream>
+
+#include "usage_error.hpp"
+
+namespace loads::host {
+namespace {
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t\r");
+    if (b == std::string::npos) {
+        return {};
+    }
+    const auto e = s.find_last_not_of(" \t\r");
+    return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+std::vector<ConfigEntry> read_config_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+        throw UsageError("cannot read config file '" + path + "'");
+    }
+    std::vector<ConfigEntry> entries;
+    std::string section;
+    std::string raw;
+    int number = 0;
+    while (std::getline(in, raw)) {
+        ++number;
+        const std::string line = trim(raw);
+        if (line.empty() || line[0] == '#' || line[0] == ';') {
+            continue;
+        }
+        if (line.front() == '[') {
+            if (line.back() != ']') {
+                throw UsageError(path + ":" + std::to_string(number) + ": malformed section header '" + line + "'");
+            }
+            section = trim(line.substr(1, line.size() - 2));
+            continue;
+        }
+        const auto eq = line.find_first_of("=:");
+        if (eq == std::string::npos) {
+            throw UsageError(path + ":" + std::to_string(number) + ": expected 'key = value', got '" + line + "'");
+        }
+        if (section != "loads") {
+            continue;
+        }
+        ConfigEntry entry;
+        entry.key = trim(line.substr(0, eq));
+        for (char& c : entry.key) {
+            c = (c == '_' || c == '.') ? '-' : c;
+        }
+        entry.value = trim(line.substr(eq + 1));
+        if (entry.value.size() >= 2 && entry.value.front() == '"' && entry.value.back() == '"') {
+            entry.value = entry.value.substr(1, entry.value.size() - 2);
+        }
+        entry.line = number;
+        entries.push_back(std::move(entry));
+    }
+    return entries;
+}
+
+}  // namespace loads::host

@@ -1,0 +1,47 @@
+// LatencyHistogram: a mergeable log-linear histogram of durations in microseconds, after
+// HdrHistogram. Values from 1 µs to 1 h are kept with 3 significant digits (relative error below
+// 0.1%): the first 2048 µs one bucket per µs, then 1024 buckets per power of two. Recording is an
+// index computation and an increment, so it can sit on the per-request path; merging is a sum.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace loads::host {
+
+class LatencyHistogram {
+public:
+    static constexpr std::uint64_t k_max_value_us = 3'600'000'000ULL;  ///< 1 hour; larger values clamp.
+
+    LatencyHistogram();
+
+    void record(std::uint64_t micros) noexcept;
+    void merge(const LatencyHistogram& other) noexcept;
+    void reset() noexcept;
+
+    std::uint64_t count() const noexcept { return m_count; }
+    std::uint64_t min() const noexcept { return m_count ? m_min : 0; }
+    std::uint64_t max() const noexcept { return m_max; }
+    double mean() const noexcept { return m_count ? double(m_sum) / double(m_count) : 0.0; }
+    std::uint64_t sum() const noexcept { return m_sum; }
+
+    /// The value at `percentile` (0–100): the value below or at which that share of the recorded
+    /// values fall, within 0.1%. Exact min/max are returned at 0 and 100.
+    std::uint64_t value_at_percentile(double percentile) const noexcept;
+
+    /// Bucket index of a value, and the range of values a bucket holds (for tests).
+    static std::size_t index_of(std::uint64_t micros) noexcept;
+    static std::uint64_t lowest_in_bucket(std::size_t index) noexcept;
+    static std::uint64_t highest_in_bucket(std::size_t index) noexcept;
+    static std::size_t bucket_count() noexcept;
+
+private:
+    std::vector<std::uint64_t> m_counts;
+    std::uint64_t m_count = 0;
+    std::uint64_t m_sum = 0;
+    std::uint64_t m_min = ~std::uint64_t{0};
+    std::uint64_t m_max = 0;
+};
+
+}  // namespace loads::host

@@ -1,0 +1,66 @@
+#include "host_api.hpp"
+
+#include <cstdio>
+#include <mutex>
+#include <string_view>
+
+#include "virtual_user.hpp"
+
+namespace loads::host {
+namespace {
+
+// Every entry point is noexcept and catches everything: no exception may unwind into plugin code.
+
+int32_t api_http_request(loads_vu* vu, const loads_http_request* request, loads_http_response* response) noexcept {
+    if (vu == nullptr || request == nullptr || response == nullptr) {
+        return LOADS_HTTP_INVALID_URL;
+    }
+    try {
+        return VirtualUser::from(vu)->http_request(*request, *response);
+    } catch (const std::exception& e) {
+        static thread_local std::string message;
+        message = std::string("internal error: ") + e.what();
+        response->error_kind = LOADS_HTTP_CONNECTION;
+        response->error = {message.data(), message.size()};
+        return LOADS_HTTP_CONNECTION;
+    }
+}
+
+void api_incr_counter(loads_vu* vu, loads_str name, int64_t delta) noexcept {
+    if (vu == nullptr) {
+        return;
+    }
+    try {
+        VirtualUser::from(vu)->incr_counter(std::string_view(name.ptr, name.len), delta);
+    } catch (...) {  // out of memory: the counter is lost, the run goes on
+    }
+}
+
+int32_t api_sleep(loads_vu* vu, double seconds) noexcept {
+    if (vu == nullptr) {
+        return 0;
+    }
+    try {
+        return VirtualUser::from(vu)->sleep(seconds);
+    } catch (...) {
+        return LOADS_HTTP_CANCELLED;
+    }
+}
+
+void api_log(loads_vu*, int32_t level, loads_str message) noexcept {
+    static std::mutex mutex;  // logging is rare; keep lines whole across threads
+    static constexpr const char* k_levels[] = {"debug", "info", "warning", "error"};
+    const char* tag = level >= 0 && level <= 3 ? k_levels[level] : "info";
+    std::lock_guard lock(mutex);
+    std::fprintf(stderr, "[%s] %.*s\n", tag, static_cast<int>(message.len), message.ptr);
+}
+
+constexpr loads_host_api k_api = {
+    sizeof(loads_host_api), LOADS_ABI_MAJOR, LOADS_ABI_MINOR, &api_http_request, &api_incr_counter, &api_sleep, &api_log,
+};
+
+}  // namespace
+
+const loads_host_api* host_api() noexcept { return &k_api; }
+
+}  // namespace loads::host

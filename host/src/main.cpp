@@ -1,0 +1,122 @@
+// loads-runner: runs one test of a plugin as many virtual users and reports what happened.
+// Exit status: 0 all tests passed, 1 a test failed or errored, 2 bad input, 3 the environment
+// cannot support the run, 4 internal error, 130 interrupted.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include "fd_limit.hpp"
+#include "fqn.hpp"
+#include "module_finder.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "plugin_module.hpp"
+#include "run_engine.hpp"
+#include "stdout_output.hpp"
+#include "usage_error.hpp"
+
+namespace {
+
+using namespace loads::host;
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_signal(int) {
+    g_interrupted.store(true);
+    // A second Ctrl-C gets the default behaviour: stop at once.
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+}
+
+int list_module(const Options& options) {
+    check_module_name(options.list_module);
+    const auto file = find_module(options.list_module, module_search_path(options.test_dir));
+    for (const TestName& t : list_tests(file)) {
+        std::cout << options.list_module << '.' << t.klass << '.' << t.test << '\n';
+    }
+    return 0;
+}
+
+int run(const std::vector<std::string>& args) {
+    // 1. What was asked.
+    const Options options = parse_options(args);
+    if (options.help || args.empty()) {
+        std::cout << usage_text();
+        return 0;
+    }
+    if (options.version) {
+        std::cout << LOADS_VERSION << '\n';
+        return 0;
+    }
+    if (!options.list_module.empty()) {
+        return list_module(options);
+    }
+    if (options.fqn.empty()) {
+        throw UsageError("no test given: expected module.Class.test (see --help)");
+    }
+    RunPlan plan = make_plan(options);
+    const Fqn fqn = parse_fqn(options.fqn);
+
+    // 2. The plugin, kept loaded until the process exits.
+    const auto module = PluginModule::load(find_module(fqn.module, module_search_path(options.test_dir)));
+    plan.test = module->resolve(fqn);
+
+    // 3. Room for every user's socket.
+    std::uint64_t peak_users = 0;
+    for (auto u : plan.users) {
+        peak_users = std::max<std::uint64_t>(peak_users, u);
+    }
+    ensure_fd_limit(peak_users);
+
+    // 4. Outputs, then the run itself.
+    std::vector<std::unique_ptr<Output>> outputs;
+    if (!options.quiet) {
+        outputs.push_back(std::make_unique<StdoutOutput>(isatty(STDOUT_FILENO) == 1));
+    }
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    RunEngine engine;
+    RunReport report = engine.run(
+        plan,
+        [&](double fraction) {
+            for (auto& o : outputs) {
+                o->on_progress(fraction);
+            }
+        },
+        g_interrupted);
+    report.fqn = fqn.str();
+    for (auto& o : outputs) {
+        o->on_finish(report);
+    }
+
+    // 5. The seed's rule: any failure or error makes the run fail.
+    if (report.interrupted) {
+        std::cerr << "loads-runner: interrupted; the summary covers the tests that finished\n";
+        return 130;
+    }
+    return report.stats.failures() + report.stats.errors() > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    try {
+        return run(args);
+    } catch (const UsageError& e) {
+        std::cerr << "loads-runner: error: " << e.what() << '\n';
+        return 2;
+    } catch (const EnvironmentError& e) {
+        std::cerr << "loads-runner: error: " << e.what() << '\n';
+        return 3;
+    } catch (const std::exception& e) {
+        std::cerr << "loads-runner: internal error: " << e.what() << '\n';
+        return 4;
+    }
+}

@@ -1,0 +1,57 @@
+#include "module_finder.hpp"
+
+#include <cstdlib>
+#include <system_error>
+
+#include "usage_error.hpp"
+
+namespace loads::host {
+
+std::vector<std::filesystem::path> module_search_path(const std::string& test_dir) {
+    std::vector<std::filesystem::path> dirs{"."};
+    if (!test_dir.empty()) {
+        dirs.emplace_back(test_dir);
+    }
+    if (const char* env = std::getenv("LOADS_PATH")) {
+        std::string_view rest = env;
+        while (!rest.empty()) {
+            const auto colon = rest.find(':');
+            const std::string_view entry = rest.substr(0, colon);
+            if (!entry.empty()) {
+                dirs.emplace_back(std::string(entry));
+            }
+            rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
+        }
+    }
+    return dirs;
+}
+
+std::filesystem::path find_module(const std::string& module, const std::vector<std::filesystem::path>& search) {
+    // pkg.sub.name → pkg/sub + {libname.so, name.so}
+    std::filesystem::path subdir;
+    std::string base = module;
+    if (const auto dot = module.rfind('.'); dot != std::string::npos) {
+        std::string dirs = module.substr(0, dot);
+        for (char& c : dirs) {
+            c = c == '.' ? '/' : c;
+        }
+        subdir = dirs;
+        base = module.substr(dot + 1);
+    }
+    const std::string names[] = {"lib" + base + ".so", base + ".so"};
+    std::string tried;
+    for (const auto& dir : search) {
+        for (const auto& name : names) {
+            const std::filesystem::path candidate = dir / subdir / name;
+            std::error_code ec;
+            if (std::filesystem::is_regular_file(candidate, ec)) {
+                return candidate;
+            }
+        }
+        tried += (tried.empty() ? "" : ", ") + (dir / subdir).string();
+    }
+    throw UsageError("module '" + module + "' not found: looked for " + names[0] + " and " + names[1] + " in " +
+                     tried + " (set --test-dir or LOADS_PATH)");
+}
+
+}  // namespace loads::host

@@ -1,0 +1,18 @@
+// Module lookup: which .so file a module name such as `example` or `pkg.example` refers to.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace loads::host {
+
+/// Directories searched, in order: the current directory, --test-dir (if given), then each entry
+/// of the colon-separated LOADS_PATH environment variable.
+std::vector<std::filesystem::path> module_search_path(const std::string& test_dir);
+
+/// Finds `libNAME.so` or `NAME.so` for module NAME (`pkg.sub.NAME` → `pkg/sub/libNAME.so`).
+/// @throws UsageError naming every directory and file name that was tried.
+std::filesystem::path find_module(const std::string& module, const std::vector<std::filesystem::path>& search);
+
+}  // namespace loads::host

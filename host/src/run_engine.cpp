@@ -1,0 +1,92 @@
+#include "run_engine.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "worker.hpp"
+
+namespace loads::host {
+namespace {
+using clock = std::chrono::steady_clock;
+constexpr auto k_poll = std::chrono::milliseconds(5);
+constexpr auto k_progress_period = std::chrono::milliseconds(100);
+}  // namespace
+
+RunReport RunEngine::run(const RunPlan& plan, const ProgressFn& progress, const std::atomic<bool>& interrupt) {
+    RunReport report;
+    report.started = std::chrono::system_clock::now();
+    const auto run_start = clock::now();
+    const std::uint64_t total = plan.total_tests();
+    std::uint64_t finished_before = 0;
+
+    for (std::size_t c = 0; c < plan.users.size() && !report.interrupted; ++c) {
+        const std::uint32_t users = plan.users[c];
+        CycleState state;
+        const auto cycle_start = clock::now();
+        if (plan.duration) {
+            state.deadline = cycle_start + *plan.duration;
+        }
+        const std::size_t nworkers = plan.thread_per_user ? users : std::min<std::size_t>(plan.threads, users);
+        std::vector<std::unique_ptr<Worker>> workers;
+        for (std::size_t w = 0; w < nworkers; ++w) {
+            workers.push_back(std::make_unique<Worker>(plan, state, m_dns, m_aggregator));
+        }
+        for (std::uint32_t u = 0; u < users; ++u) {
+            workers[u % nworkers]->add_user(u, users);
+        }
+        for (auto& w : workers) {
+            w->start();
+        }
+
+        // The cycle's users stop starting tests at the deadline; those still busy when the grace
+        // period is over are cancelled, so no cycle's users outlive it.
+        const auto cancel_at = plan.duration ? state.deadline + plan.grace : clock::time_point::max();
+        bool cancelled = false;
+        auto next_progress = clock::now();
+        auto finished_now = [&] {
+            std::uint64_t n = 0;
+            for (auto& w : workers) {
+                n += w->finished_tests();
+            }
+            return n;
+        };
+        while (!std::all_of(workers.begin(), workers.end(), [](const auto& w) { return w->done(); })) {
+            std::this_thread::sleep_for(k_poll);
+            const auto now = clock::now();
+            if (!cancelled && (interrupt.load() || now >= cancel_at)) {
+                report.interrupted = interrupt.load();
+                state.stop_new_tests = true;
+                for (auto& w : workers) {
+                    w->cancel_all();
+                }
+                cancelled = true;
+            }
+            if (now >= next_progress) {
+                next_progress = now + k_progress_period;
+                double fraction = 0;
+                if (plan.duration) {
+                    const double per_cycle = std::chrono::duration<double>(*plan.duration).count();
+                    const double in_cycle = std::min(std::chrono::duration<double>(now - cycle_start).count(), per_cycle);
+                    fraction = (double(c) * per_cycle + in_cycle) / (double(plan.users.size()) * per_cycle);
+                } else if (total > 0) {
+                    fraction = double(finished_before + finished_now()) / double(total);
+                }
+                progress(std::min(fraction, 1.0));
+            }
+        }
+        for (auto& w : workers) {
+            w->join();
+        }
+        finished_before += finished_now();
+    }
+    report.duration_seconds = std::chrono::duration<double>(clock::now() - run_start).count();
+    report.stats = m_aggregator.snapshot();
+    if (!report.interrupted) {
+        progress(1.0);
+    }
+    return report;
+}
+
+}  // namespace loads::host

@@ -1,0 +1,85 @@
+#include "run_stats.hpp"
+
+#include <algorithm>
+
+namespace loads::host {
+
+void RunStats::record_hit(std::string_view url, int status, std::uint64_t elapsed_us) {
+    m_latency.record(elapsed_us);
+    auto it = m_urls.find(url);
+    if (it == m_urls.end()) {
+        it = m_urls.emplace(std::string(url), UrlStats{}).first;
+    }
+    UrlStats& u = it->second;
+    ++u.hits;
+    u.successes += (status >= 200 && status < 400) ? 1 : 0;
+    u.total_us += elapsed_us;
+    u.max_us = std::max(u.max_us, elapsed_us);
+}
+
+void RunStats::record_problem(ProblemKind kind, std::string_view type, std::string_view message,
+                              std::string_view file, std::uint32_t line) {
+    (kind == ProblemKind::failure ? m_failures : m_errors) += 1;
+    ProblemKey key{kind, std::string(type), std::string(message), std::string(file)};
+    if (!key.location.empty() && line != 0) {
+        key.location += ':' + std::to_string(line);
+    }
+    add_problem(key, 1);
+}
+
+void RunStats::add_problem(const ProblemKey& key, std::uint64_t count) {
+    auto it = m_problems.find(key);
+    if (it != m_problems.end()) {
+        it->second += count;
+    } else if (m_problems.size() < k_max_problems) {
+        m_problems.emplace(key, count);
+    } else {
+        m_problems[ProblemKey{key.kind, "(other)", "more distinct messages than the digest keeps", ""}] += count;
+    }
+}
+
+void RunStats::incr_counter(std::string_view name, std::int64_t delta) {
+    auto it = m_counters.find(name);
+    if (it == m_counters.end()) {
+        m_counters.emplace(std::string(name), delta);
+    } else {
+        it->second += delta;
+    }
+}
+
+void RunStats::merge(const RunStats& other) {
+    m_latency.merge(other.m_latency);
+    for (const auto& [url, s] : other.m_urls) {
+        UrlStats& u = m_urls[url];
+        u.hits += s.hits;
+        u.successes += s.successes;
+        u.total_us += s.total_us;
+        u.max_us = std::max(u.max_us, s.max_us);
+    }
+    for (const auto& [name, v] : other.m_counters) {
+        incr_counter(name, v);
+    }
+    for (const auto& [key, n] : other.m_problems) {
+        add_problem(key, n);
+    }
+    m_successes += other.m_successes;
+    m_failures += other.m_failures;
+    m_errors += other.m_errors;
+    m_tests_finished += other.m_tests_finished;
+    m_cancelled += other.m_cancelled;
+}
+
+void RunStats::clear() {
+    m_latency.reset();
+    m_urls.clear();
+    m_counters.clear();
+    m_problems.clear();
+    m_successes = m_failures = m_errors = m_tests_finished = m_cancelled = 0;
+}
+
+bool RunStats::empty() const noexcept {
+    return m_latency.count() == 0 && m_counters.empty() && m_problems.empty() && m_successes == 0 &&
+           m_tests_finished == 0 && m_cancelled == 0;
+}
+
+}  // namespace loads::host

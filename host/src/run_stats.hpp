@@ -1,0 +1,89 @@
+// RunStats: everything one thread measured — hits, latency, per-URL figures, test outcomes,
+// counters and the error digest. Each worker thread owns one and records into it without locks;
+// the Aggregator merges them on a timer and at the end of the run.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+
+#include "histogram.hpp"
+
+namespace loads::host {
+
+struct UrlStats {
+    std::uint64_t hits = 0;
+    std::uint64_t successes = 0;  ///< Responses with 200 <= status < 400 (the seed's success rate).
+    std::uint64_t total_us = 0;
+    std::uint64_t max_us = 0;
+
+    double average_seconds() const noexcept { return hits ? double(total_us) / double(hits) / 1e6 : 0.0; }
+    double success_rate() const noexcept { return hits ? double(successes) / double(hits) : 0.0; }
+};
+
+enum class ProblemKind { failure, error };
+
+/// One line of the error digest: what went wrong, and where in the test code.
+struct ProblemKey {
+    ProblemKind kind;
+    std::string type;
+    std::string message;
+    std::string location;  ///< "file:line", or empty.
+    auto operator<=>(const ProblemKey&) const = default;
+};
+
+struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+class RunStats {
+public:
+    /// Distinct digest entries kept per RunStats; beyond it, occurrences go to one "other" entry,
+    /// so a test that puts unique ids in its messages cannot grow memory without bound.
+    static constexpr std::size_t k_max_problems = 1000;
+
+    void record_hit(std::string_view url, int status, std::uint64_t elapsed_us);
+    void record_success() noexcept { ++m_successes; }
+    void record_problem(ProblemKind kind, std::string_view type, std::string_view message, std::string_view file,
+                        std::uint32_t line);
+    void record_test_finished() noexcept { ++m_tests_finished; }
+    void record_cancelled() noexcept { ++m_cancelled; }
+    void incr_counter(std::string_view name, std::int64_t delta);
+
+    /// Adds `other` into this.
+    void merge(const RunStats& other);
+    void clear();
+    bool empty() const noexcept;
+
+    std::uint64_t hits() const noexcept { return m_latency.count(); }
+    const LatencyHistogram& latency() const noexcept { return m_latency; }
+    const std::unordered_map<std::string, UrlStats, StringHash, std::equal_to<>>& urls() const noexcept {
+        return m_urls;
+    }
+    const std::map<std::string, std::int64_t, std::less<>>& counters() const noexcept { return m_counters; }
+    const std::map<ProblemKey, std::uint64_t>& problems() const noexcept { return m_problems; }
+    std::uint64_t successes() const noexcept { return m_successes; }
+    std::uint64_t failures() const noexcept { return m_failures; }
+    std::uint64_t errors() const noexcept { return m_errors; }
+    std::uint64_t tests_finished() const noexcept { return m_tests_finished; }
+    std::uint64_t cancelled() const noexcept { return m_cancelled; }
+
+private:
+    void add_problem(const ProblemKey& key, std::uint64_t count);
+
+    LatencyHistogram m_latency;
+    std::unordered_map<std::string, UrlStats, StringHash, std::equal_to<>> m_urls;
+    std::map<std::string, std::int64_t, std::less<>> m_counters;
+    std::map<ProblemKey, std::uint64_t> m_problems;
+    std::uint64_t m_successes = 0;
+    std::uint64_t m_failures = 0;
+    std::uint64_t m_errors = 0;
+    std::uint64_t m_tests_finished = 0;
+    std::uint64_t m_cancelled = 0;
+};
+
+}  // namespace loads::host

@@ -1,0 +1,21 @@
+// UsageError: bad input from the user (options, FQN, config, plugin). main() prints its message on
+// one line and exits with status 2; nothing else in the host turns input mistakes into crashes.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace loads::host {
+
+class UsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// The environment cannot support the run (e.g. too few file descriptors): exit status 3.
+class EnvironmentError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+}  // namespace loads::host

@@ -1,0 +1,151 @@
+#include "virtual_user.hpp"
+
+#include <cmath>
+
+#include "host_api.hpp"
+#include "worker.hpp"
+
+namespace loads::host {
+namespace asio = boost::asio;
+
+namespace {
+std::string_view text(const loads_str& s) { return {s.ptr, s.len}; }
+}  // namespace
+
+VirtualUser::VirtualUser(Worker& worker, const RunPlan& plan, std::uint32_t index, std::uint32_t cycle_users)
+    : m_worker(worker),
+      m_plan(plan),
+      m_index(index),
+      m_cycle_users(cycle_users),
+      m_http(worker.io(), worker.dns(), plan.http),
+      m_sleep_timer(worker.io()) {}
+
+bool VirtualUser::may_start_test() const {
+    if (m_cancelled || m_worker.cycle().stop_new_tests.load(std::memory_order_relaxed)) {
+        return false;
+    }
+    return !m_plan.duration || std::chrono::steady_clock::now() < m_worker.cycle().deadline;
+}
+
+void VirtualUser::run(asio::yield_context yield) {
+    m_yield = &yield;
+    const loads_class_v1* klass = m_plan.test->klass;
+    loads_instance_config config{};
+    config.struct_size = sizeof(config);
+    config.server_url = {m_plan.server_url.data(), m_plan.server_url.size()};
+    config.user_index = m_index;
+    config.cycle_users = m_cycle_users;
+
+    void* instance = klass->create(host_api(), handle(), &config);
+    if (instance == nullptr) {
+        m_worker.stats().record_problem(ProblemKind::error, "std::bad_alloc",
+                                        "out of memory while creating the test instance", {}, 0);
+        m_worker.note_test_finished();
+        m_yield = nullptr;
+        return;
+    }
+    if (m_plan.duration) {
+        while (may_start_test()) {
+            run_one_test(instance);
+        }
+    } else {
+        for (std::uint32_t series : m_plan.hits) {
+            for (std::uint32_t i = 0; i < series && may_start_test(); ++i) {
+                run_one_test(instance);
+            }
+        }
+    }
+    klass->destroy(instance);
+    m_yield = nullptr;
+}
+
+void VirtualUser::record(int32_t status, const loads_outcome& outcome) {
+    const ProblemKind kind = status == LOADS_STATUS_FAILURE ? ProblemKind::failure : ProblemKind::error;
+    m_worker.stats().record_problem(kind, text(outcome.error_type), text(outcome.message), text(outcome.file),
+                                    outcome.line);
+}
+
+void VirtualUser::run_one_test(void* instance) {
+    const loads_test_v1* test = m_plan.test;
+    const loads_class_v1* klass = test->klass;
+    RunStats& stats = m_worker.stats();
+    // A test interrupted because the runner stopped this user is neither a success nor a problem
+    // of the service: it is counted apart.
+    auto cancelled = [&] {
+        if (m_cancelled) {
+            stats.record_cancelled();
+            return true;
+        }
+        return false;
+    };
+
+    loads_outcome outcome{};
+    outcome.struct_size = sizeof(outcome);
+    int32_t status = klass->set_up(instance, &outcome);
+    if (status != LOADS_STATUS_SUCCESS) {
+        if (!cancelled()) {
+            record(status, outcome);
+            stats.record_test_finished();
+            m_worker.note_test_finished();
+        }
+        return;
+    }
+    outcome = loads_outcome{};
+    outcome.struct_size = sizeof(outcome);
+    status = test->run(instance, &outcome);
+    bool ok = status == LOADS_STATUS_SUCCESS;
+    // Record before tearDown: the outcome's strings are only valid until the next call.
+    if (!ok && !m_cancelled) {
+        record(status, outcome);
+    }
+    outcome = loads_outcome{};
+    outcome.struct_size = sizeof(outcome);
+    const int32_t down = klass->tear_down(instance, &outcome);
+    if (down != LOADS_STATUS_SUCCESS && !m_cancelled) {
+        record(down, outcome);
+        ok = false;
+    }
+    if (cancelled()) {
+        return;
+    }
+    if (ok) {
+        stats.record_success();
+    }
+    stats.record_test_finished();
+    m_worker.note_test_finished();
+}
+
+void VirtualUser::cancel() {
+    m_cancelled = true;
+    m_http.cancel();
+    m_sleep_timer.cancel();
+}
+
+int32_t VirtualUser::http_request(const loads_http_request& request, loads_http_response& response) {
+    if (m_yield == nullptr) {
+        static const char k_msg[] = "HTTP requests are only possible while a test runs";
+        response.error_kind = LOADS_HTTP_CONNECTION;
+        response.error = {k_msg, sizeof(k_msg) - 1};
+        return LOADS_HTTP_CONNECTION;
+    }
+    return m_http.perform(request, response, m_worker.stats(), *m_yield);
+}
+
+void VirtualUser::incr_counter(std::string_view name, std::int64_t delta) { m_worker.stats().incr_counter(name, delta); }
+
+int32_t VirtualUser::sleep(double seconds) {
+    if (m_cancelled) {
+        return LOADS_HTTP_CANCELLED;
+    }
+    if (!(seconds > 0) || m_yield == nullptr) {
+        return 0;
+    }
+    const auto duration = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(std::min(seconds, 1e7)));
+    m_sleep_timer.expires_after(duration);
+    boost::system::error_code ec;
+    m_sleep_timer.async_wait((*m_yield)[ec]);
+    return m_cancelled ? LOADS_HTTP_CANCELLED : 0;
+}
+
+}  // namespace loads::host

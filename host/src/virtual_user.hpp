@@ -1,0 +1,55 @@
+// VirtualUser: one simulated user. It owns one instance of the test class for its whole life,
+// runs the test as many times as the plan says (setUp / test / tearDown each time) and serves the
+// host API calls the instance makes, suspending its coroutine on I/O and sleeps.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <loads/abi.h>
+
+#include "http_session.hpp"
+#include "run_plan.hpp"
+#include "run_stats.hpp"
+
+namespace loads::host {
+
+class Worker;
+
+class VirtualUser {
+public:
+    VirtualUser(Worker& worker, const RunPlan& plan, std::uint32_t index, std::uint32_t cycle_users);
+
+    /// The user's whole life; runs on the worker's thread inside a coroutine.
+    void run(boost::asio::yield_context yield);
+    /// Stops the user: no new test starts and pending I/O or sleeps end at once.
+    void cancel();
+
+    // Host services (see loads_host_api). Called from plugin code on this user's coroutine.
+    int32_t http_request(const loads_http_request& request, loads_http_response& response);
+    void incr_counter(std::string_view name, std::int64_t delta);
+    int32_t sleep(double seconds);
+
+    loads_vu* handle() noexcept { return reinterpret_cast<loads_vu*>(this); }
+    static VirtualUser* from(loads_vu* vu) noexcept { return reinterpret_cast<VirtualUser*>(vu); }
+
+private:
+    void run_one_test(void* instance);
+    void record(int32_t status, const loads_outcome& outcome);
+    bool may_start_test() const;
+
+    Worker& m_worker;
+    const RunPlan& m_plan;
+    std::uint32_t m_index;
+    std::uint32_t m_cycle_users;
+    HttpSession m_http;
+    boost::asio::steady_timer m_sleep_timer;
+    boost::asio::yield_context* m_yield = nullptr;
+    bool m_cancelled = false;
+};
+
+}  // namespace loads::host

@@ -1,0 +1,95 @@
+#include "worker.hpp"
+
+#include <cstdio>
+#include <exception>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/spawn.hpp>
+#include <boost/context/fixedsize_stack.hpp>
+
+#include "virtual_user.hpp"
+
+namespace loads::host {
+namespace asio = boost::asio;
+
+namespace {
+// Each user's coroutine stack. Test code, Beast's parser and the SDK all run on it; 256 KiB is
+// ample for them and keeps 10,000 users within a few GiB of address space (pages are only
+// committed when touched).
+constexpr std::size_t k_stack_size = 256 * 1024;
+constexpr auto k_flush_period = std::chrono::milliseconds(500);
+}  // namespace
+
+Worker::Worker(const RunPlan& plan, CycleState& cycle, DnsCache& dns, Aggregator& aggregator)
+    : m_plan(plan), m_cycle(cycle), m_dns(dns), m_aggregator(aggregator) {}
+
+Worker::~Worker() {
+    if (m_thread.joinable()) {
+        cancel_all();
+        m_thread.join();
+    }
+}
+
+void Worker::add_user(std::uint32_t index, std::uint32_t cycle_users) {
+    m_users.push_back(std::make_unique<VirtualUser>(*this, m_plan, index, cycle_users));
+}
+
+void Worker::start() { m_thread = std::thread([this] { thread_main(); }); }
+
+void Worker::join() {
+    if (m_thread.joinable()) {
+        m_thread.join();
+    }
+}
+
+void Worker::cancel_all() {
+    asio::post(m_io, [this] {
+        for (auto& user : m_users) {
+            user->cancel();
+        }
+    });
+}
+
+void Worker::schedule_flush() {
+    m_flush_timer.expires_after(k_flush_period);
+    m_flush_timer.async_wait([this](const boost::system::error_code& ec) {
+        m_aggregator.absorb(m_stats);
+        if (!ec && m_live > 0) {
+            schedule_flush();
+        }
+    });
+}
+
+void Worker::thread_main() {
+    m_live = m_users.size();
+    for (auto& user : m_users) {
+        VirtualUser* vu = user.get();
+        asio::spawn(
+            m_io, std::allocator_arg, boost::context::fixedsize_stack(k_stack_size),
+            [vu](asio::yield_context yield) { vu->run(yield); },
+            [this](std::exception_ptr e) {
+                if (e) {
+                    // VirtualUser::run catches everything; reaching here is a bug worth reporting.
+                    try {
+                        std::rethrow_exception(e);
+                    } catch (const std::exception& ex) {
+                        std::fprintf(stderr, "loads-runner: internal error in a virtual user: %s\n", ex.what());
+                    } catch (...) {
+                        std::fprintf(stderr, "loads-runner: internal error in a virtual user\n");
+                    }
+                }
+                if (--m_live == 0) {
+                    m_flush_timer.cancel();
+                }
+            });
+    }
+    if (m_live > 0) {
+        schedule_flush();
+    }
+    m_io.run();
+    m_aggregator.absorb(m_stats);
+    m_done.store(true, std::memory_order_release);
+}
+
+}  // namespace loads::host

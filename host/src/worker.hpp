@@ -1,0 +1,75 @@
+// Worker: one OS thread with its own io_context, running a share of a cycle's virtual users as
+// stackful coroutines. Users never move between workers, so everything a user touches (its
+// session, this worker's RunStats) is used by one thread only; the stats reach the Aggregator on
+// a timer and when the worker finishes.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "aggregator.hpp"
+#include "dns_cache.hpp"
+#include "run_plan.hpp"
+#include "run_stats.hpp"
+
+namespace loads::host {
+
+class VirtualUser;
+
+/// What every worker of a cycle shares with the engine.
+struct CycleState {
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    std::atomic<bool> stop_new_tests{false};  ///< Set by the engine: no test may start any more.
+};
+
+class Worker {
+public:
+    Worker(const RunPlan& plan, CycleState& cycle, DnsCache& dns, Aggregator& aggregator);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    /// Adds a user before start().
+    void add_user(std::uint32_t index, std::uint32_t cycle_users);
+    void start();
+    void join();
+    /// Thread-safe: stops every user of this worker (cancels their I/O and sleeps).
+    void cancel_all();
+
+    bool done() const noexcept { return m_done.load(std::memory_order_acquire); }
+    /// Tests finished so far on this worker (for the progress bar; relaxed).
+    std::uint64_t finished_tests() const noexcept { return m_finished.load(std::memory_order_relaxed); }
+
+    // For the virtual users of this worker (same thread only).
+    boost::asio::io_context& io() noexcept { return m_io; }
+    RunStats& stats() noexcept { return m_stats; }
+    DnsCache& dns() noexcept { return m_dns; }
+    const CycleState& cycle() const noexcept { return m_cycle; }
+    void note_test_finished() noexcept { m_finished.fetch_add(1, std::memory_order_relaxed); }
+
+private:
+    void thread_main();
+    void schedule_flush();
+
+    const RunPlan& m_plan;
+    CycleState& m_cycle;
+    DnsCache& m_dns;
+    Aggregator& m_aggregator;
+    boost::asio::io_context m_io{1};
+    boost::asio::steady_timer m_flush_timer{m_io};
+    RunStats m_stats;
+    std::vector<std::unique_ptr<VirtualUser>> m_users;
+    std::size_t m_live = 0;
+    std::thread m_thread;
+    alignas(64) std::atomic<std::uint64_t> m_finished{0};
+    std::atomic<bool> m_done{false};
+};
+
+}  // namespace loads::host

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that building, testing and benchmarking loads need.
+# Idempotent: packages already present are skipped, and apt is only touched when something is missing.
+# Usage: tools/install-deps.sh [--bench]   (--bench adds nginx and wrk for tools/bench/)
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libboost-context1.81-dev libboost-program-options1.81-dev
+  libzmq3-dev cppzmq-dev libsimdjson-dev doctest-dev libssl-dev
+  python3
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(nginx-light wrk)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages: ${missing[*]} (run as root, or install them yourself)" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
