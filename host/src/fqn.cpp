@@ -71,9 +71,10 @@ Fqn parse_fqn(std::string_view text) {
     if (!is_identifier(fqn.klass, false) || !is_identifier(fqn.test, false)) {
         throw UsageError("invalid test name '" + shown + "': class and test must be C++ identifiers (expected module.Class.test)");
     }
-    // The symbol joins class and method with "__": a class name containing "__" would be ambiguous.
-    if (fqn.klass.find("__") != std::string::npos) {
-        throw UsageError("invalid test name '" + shown + "': class names may not contain '__'");
+    // The symbol joins class and method with "__": a class name containing "__" or ending in '_'
+    // would make the split ambiguous (Foo_ + bar and Foo + _bar give the same symbol).
+    if (fqn.klass.find("__") != std::string::npos || fqn.klass.back() == '_') {
+        throw UsageError("invalid test name '" + shown + "': class names may not contain '__' or end with '_'");
     }
     return fqn;
 }

@@ -67,10 +67,12 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
     }
     url.host = std::string(host);
     url.port = port.empty() ? "80" : std::string(port);
-    url.target = target.empty() ? "/" : (target.front() == '?' ? "/" + std::string(target) : std::string(target));
+    // (append rather than operator+: GCC 12's -Wrestrict misfires on "x" + string at -O3)
+    url.target = target.empty() || target.front() == '?' ? std::string("/") : std::string();
+    url.target.append(target);
     url.origin = url.host + ":" + url.port;
     const bool v6 = url.host.find(':') != std::string::npos;
-    url.host_header = v6 ? "[" + url.host + "]" : url.host;
+    url.host_header = v6 ? std::string("[").append(url.host).append("]") : url.host;
     if (!port.empty() && url.port != "80") {
         url.host_header += ":" + url.port;
     }

@@ -190,6 +190,12 @@ std::int32_t run_test(void* instance, loads_outcome* out) noexcept {
     return guarded(inst->store, out, [&] { ((*inst->object).*Method)(); });
 }
 
+/// Whether a class name can be encoded in a test symbol: `loads_t__<Class>__<method>` is split at
+/// the first "__", so the class name may neither contain "__" nor end with '_'.
+constexpr bool encodable_class_name(std::string_view name) {
+    return !name.empty() && name.find("__") == std::string_view::npos && name.back() != '_';
+}
+
 }  // namespace loads::detail
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -226,6 +232,8 @@ std::int32_t run_test(void* instance, loads_outcome* out) noexcept {
                   "LOADS_TESTS: " #Class " must derive from loads::TestCase");                        \
     static_assert(std::is_default_constructible_v<Class>,                                             \
                   "LOADS_TESTS: " #Class " must be default-constructible");                           \
+    static_assert(::loads::detail::encodable_class_name(#Class),                                      \
+                  "LOADS_TESTS: class name " #Class " may not contain '__' or end with '_'");       \
     static constexpr ::loads_class_v1 loads_detail_class__##Class = {                                 \
         sizeof(::loads_class_v1), {#Class, sizeof(#Class) - 1},     &::loads::detail::create<Class>,  \
         &::loads::detail::destroy<Class>, &::loads::detail::set_up<Class>, &::loads::detail::tear_down<Class>}; \

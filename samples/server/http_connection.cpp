@@ -1,0 +1,145 @@
+#include "http_connection.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <optional>
+
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "route_handlers.hpp"
+
+namespace loads::sample_server {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr auto idle_timeout = std::chrono::seconds(60);
+// Beast's default of 1 MiB is tight for /echo payload tests; more would let a few clients exhaust
+// the memory of a server meant to sustain thousands of them.
+constexpr std::uint64_t max_body_bytes = 8 * 1024 * 1024;
+constexpr std::string_view server_name = "loads-sample-server";
+
+struct ErrorReply {
+    unsigned status;
+    std::string_view body;
+};
+
+/// What to answer a request that could not be read with, or nothing when there is nobody to
+/// answer (closed, reset or timed-out connection).
+std::optional<ErrorReply> reply_for_read_error(const beast::error_code& ec) {
+    if (ec == http::error::body_limit) {
+        return ErrorReply{413, "request body too large"};
+    }
+    if (ec == http::error::header_limit) {
+        return ErrorReply{431, "request header too large"};
+    }
+    // A client closing between requests, or halfway through one, is not a protocol error.
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
+        return std::nullopt;
+    }
+    if (ec.category() == beast::error_code(http::error::bad_method).category()) {
+        return ErrorReply{400, "bad request"};
+    }
+    return std::nullopt;
+}
+
+/// Applies what every response shares, whichever handler built it.
+void finish_response(Response& response, unsigned version, bool keep_alive) {
+    response.version(version);
+    response.keep_alive(keep_alive);
+    response.set(http::field::server, server_name);
+    // 204 and 304 carry no content (RFC 9110 sections 15.3.5 and 15.4.5): a body would be read as
+    // the start of the next response on a kept-alive connection. A 204 must not send
+    // Content-Length either, and a 304's would have to be that of the 200 it stands for, so the
+    // "0" Beast puts there goes too.
+    if (response.result() == http::status::no_content || response.result() == http::status::not_modified) {
+        response.body().clear();
+        response.prepare_payload();
+        response.erase(http::field::content_length);
+        return;
+    }
+    response.prepare_payload();
+}
+
+bool expects_continue(const Request& request) {
+    const auto it = request.find(http::field::expect);
+    return request.version() >= 11 && it != request.end() && beast::iequals(it->value(), "100-continue");
+}
+
+void serve(beast::tcp_stream& stream, const Router& router, boost::asio::yield_context yield) {
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    for (;;) {
+        // A fresh parser per request: a parser reads exactly one message.
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(max_body_bytes);
+
+        stream.expires_after(idle_timeout);
+        http::async_read_header(stream, buffer, parser, yield[ec]);
+        if (!ec && expects_continue(parser.get())) {
+            // Clients such as curl hold a large body back until told to go on; answering now
+            // saves them a one-second wait.
+            http::response<http::empty_body> proceed{http::status::continue_, parser.get().version()};
+            http::async_write(stream, proceed, yield[ec]);
+        }
+        if (!ec && !parser.is_done()) {
+            http::async_read(stream, buffer, parser, yield[ec]);
+        }
+        if (ec) {
+            if (const auto reply = reply_for_read_error(ec)) {
+                Response response = make_text_response(reply->status, reply->body);
+                finish_response(response, 11, false);
+                stream.expires_after(idle_timeout);
+                http::async_write(stream, response, yield[ec]);
+            }
+            return;
+        }
+
+        Request request = parser.release();
+        Response response = router.route(request, yield);
+        finish_response(response, request.version(), request.keep_alive());
+
+        stream.expires_after(idle_timeout);
+        if (request.method() == http::verb::head) {
+            // Content-Length stays that of the GET response, as HEAD requires; only the body goes.
+            http::response_serializer<http::string_body> serializer{response};
+            http::async_write_header(stream, serializer, yield[ec]);
+        } else {
+            http::async_write(stream, response, yield[ec]);
+        }
+        if (ec || response.need_eof()) {
+            return;
+        }
+    }
+}
+
+}  // namespace
+
+void serve_http_connection(boost::asio::ip::tcp::socket socket, const Router& router, ConnectionStats& stats,
+                           boost::asio::yield_context yield) {
+    ConnectionStats::Guard counted{stats};
+    beast::tcp_stream stream{std::move(socket)};
+    try {
+        serve(stream, router, yield);
+    } catch (const std::exception&) {
+        // Only this connection is lost (e.g. out of memory for one large body); the server goes on.
+        // Not catching (...) on purpose: stack unwinding of a destroyed coroutine must pass through.
+    }
+    // Send FIN after the last response rather than reset, so the client reads that response whole.
+    beast::error_code ignored;
+    stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace loads::sample_server

@@ -1,0 +1,48 @@
+#include "router.hpp"
+
+#include <array>
+
+#include "route_handlers.hpp"
+
+namespace loads::sample_server {
+
+namespace {
+
+enum class Match { exact, prefix };
+
+struct Route {
+    std::string_view path;
+    Match match;
+    Response (*handler)(const RouteContext&);
+};
+
+// Every route answers any method: load tests hit them with whatever verb their scenario uses.
+constexpr std::array routes{
+    Route{"/", Match::exact, handle_index},
+    Route{"/auth", Match::exact, handle_auth},
+    Route{"/status/", Match::prefix, handle_status},
+    Route{"/delay/", Match::prefix, handle_delay},
+    Route{"/echo", Match::exact, handle_echo},
+    Route{"/active", Match::exact, handle_active},
+};
+
+}  // namespace
+
+std::string_view target_path(std::string_view target) {
+    return target.substr(0, target.find('?'));
+}
+
+Response Router::route(const Request& request, boost::asio::yield_context yield) const {
+    const std::string_view path = target_path(request.target());
+    for (const Route& route : routes) {
+        if (route.match == Match::exact && path == route.path) {
+            return route.handler(RouteContext{request, {}, m_stats, yield});
+        }
+        if (route.match == Match::prefix && path.starts_with(route.path)) {
+            return route.handler(RouteContext{request, path.substr(route.path.size()), m_stats, yield});
+        }
+    }
+    return handle_not_found(RouteContext{request, {}, m_stats, yield});
+}
+
+}  // namespace loads::sample_server

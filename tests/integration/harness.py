@@ -1,0 +1,96 @@
+"""Shared helpers for the integration tests: real binaries, real sample server, loopback only.
+
+Paths come from the environment ctest sets (see CMakeLists.txt in this folder).
+"""
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import time
+import unittest
+
+
+def env_path(name):
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"{name} is not set: run this test through ctest")
+    return value
+
+
+RUNNER = env_path("LOADS_RUNNER")
+SAMPLE_SERVER = env_path("LOADS_SAMPLE_SERVER")
+LIB_DIR = env_path("LOADS_LIB_DIR")
+FIXTURE_DIR = env_path("LOADS_FIXTURE_DIR")
+
+
+class Server:
+    """loads-sample-server on an ephemeral loopback port."""
+
+    def __init__(self, threads=2):
+        self.proc = subprocess.Popen(
+            [SAMPLE_SERVER, "--port", "0", "--threads", str(threads)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        match = re.match(r"listening on (http://\S+)$", line)
+        if not match:
+            self.stop()
+            raise RuntimeError(f"sample server did not start: {line!r} {self.proc.stderr.read()}")
+        self.url = match.group(1)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+@contextlib.contextmanager
+def sample_server(threads=2):
+    server = Server(threads)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+class Result:
+    def __init__(self, proc, elapsed):
+        self.rc = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+        self.elapsed = elapsed
+
+    def field(self, name):
+        """The integer after 'name: ' in the summary (e.g. field('Hits'))."""
+        match = re.search(rf"^{re.escape(name)}: (\d+)$", self.out, re.M)
+        if not match:
+            raise AssertionError(f"no '{name}:' line in output:\n{self.out}\nstderr:\n{self.err}")
+        return int(match.group(1))
+
+    def counter(self, name):
+        match = re.search(rf"^- {re.escape(name)} : (-?\d+)$", self.out, re.M)
+        return int(match.group(1)) if match else None
+
+    def __repr__(self):
+        return f"rc={self.rc}\n--- stdout\n{self.out}\n--- stderr\n{self.err}"
+
+
+def run(*args, lib_dirs=(LIB_DIR, FIXTURE_DIR), timeout=120, cwd=None, env_extra=None):
+    env = dict(os.environ)
+    env["LOADS_PATH"] = ":".join(lib_dirs)
+    if env_extra:
+        env.update(env_extra)
+    started = time.monotonic()
+    proc = subprocess.run([RUNNER, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
+    return Result(proc, time.monotonic() - started)
+
+
+class TestCase(unittest.TestCase):
+    def assertRun(self, result, rc):
+        self.assertEqual(result.rc, rc, repr(result))

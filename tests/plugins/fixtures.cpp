@@ -1,0 +1,107 @@
+// Test suites used by the integration tests: each class exercises one behaviour of the runner.
+#include <loads/loads.hpp>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+// One instance per virtual user, reused for all its tests; setUp/tearDown around every test.
+class Lifecycle : public loads::TestCase {
+public:
+    void setUp() { incr_counter("setUp"); }
+    void tearDown() { incr_counter("tearDown"); }
+    void test_count() {
+        if (++m_runs == 1) {
+            incr_counter("instances");
+        }
+        incr_counter("runs");
+    }
+
+private:
+    int m_runs = 0;
+};
+LOADS_TESTS(Lifecycle, test_count)
+
+// Slow tests for --duration, the grace period and interrupts.
+class Slow : public loads::TestCase {
+public:
+    // Never finishes by itself: only the end of the grace period stops it.
+    void test_hang() {
+        incr_counter("started");
+        sleep(3600);
+    }
+    // Finishes within any reasonable grace period.
+    void test_short() {
+        sleep(0.2);
+        incr_counter("done");
+    }
+    // Blocks its OS thread, as a blocking client library would.
+    void test_block() {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        incr_counter("blocked");
+    }
+    // One GET to the server, then a short pause.
+    void test_get_and_pause() {
+        auto res = session.get(server_url + "/");
+        assertEqual(res.status_code, 200);
+        sleep(0.05);
+    }
+};
+LOADS_TESTS(Slow, test_hang, test_short, test_block, test_get_and_pause)
+
+// A constructor that throws: every test of every user reports it as an error.
+class Broken : public loads::TestCase {
+public:
+    Broken() { throw std::logic_error("cannot construct Broken"); }
+    void test_never() {}
+};
+LOADS_TESTS(Broken, test_never)
+
+// A failing setUp: the test and tearDown are skipped, the failure is counted.
+class SetupFails : public loads::TestCase {
+public:
+    void setUp() { fail("setUp refused"); }
+    void tearDown() { incr_counter("tearDown"); }
+    void test_skipped() { incr_counter("ran"); }
+};
+LOADS_TESTS(SetupFails, test_skipped)
+
+// Outcomes the digest must describe.
+class Outcomes : public loads::TestCase {
+public:
+    void test_non_std_exception() { throw 42; }
+    void test_timeout() {
+        session.timeout = 0.2;
+        session.get(server_url + "/delay/3000");
+    }
+    void test_refused() { session.get("http://127.0.0.1:1/"); }
+    void test_bad_url() { session.get("https://127.0.0.1/"); }
+    void test_assertions() {
+        assertTrue(true);
+        assertFalse(false);
+        assertIn("b", std::string("abc"));
+        assertNotIn("z", std::string("abc"));
+        assertIn(2, std::vector<int>{1, 2, 3});
+        assertNotEqual(1, 2);
+        assertEqual(std::string("x"), "x");
+        assertEqual(3u, 3);
+        incr_counter("all-passed");
+    }
+    void test_methods() {
+        auto post = session.post(server_url + "/echo", "payload", {{"Content-Type", "text/plain"}});
+        assertEqual(post.text, "payload");
+        assertEqual(post.headers["X-Echo-Method"], "POST");
+        assertEqual(session.put(server_url + "/echo", "p").headers["x-echo-method"], "PUT");
+        assertEqual(session.patch(server_url + "/echo", "p").headers.get("X-Echo-Method"), "PATCH");
+        assertEqual(session.delete_(server_url + "/echo").headers["X-Echo-Method"], "DELETE");
+        assertEqual(session.options(server_url + "/echo").headers["X-Echo-Method"], "OPTIONS");
+        auto head = session.head(server_url + "/");
+        assertEqual(head.status_code, 200);
+        assertEqual(head.text, "");
+        assertEqual(session.request("GET", server_url + "/status/404").status_code, 404);
+        incr_counter("methods-ok");
+    }
+};
+LOADS_TESTS(Outcomes, test_non_std_exception, test_timeout, test_refused, test_bad_url, test_assertions,
+            test_methods)

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Benchmark: loads-runner against wrk, side by side, on the same nginx on loopback.
+#
+#   tools/bench/http_get.sh [--duration S] [--connections N] [--no-build]
+#
+# nginx (one worker process) answers a short 200. wrk -t1 -cN and loads-runner --threads 1 -u N
+# (one GET + one assertEqual per test, plugins/bench) each get the same duration; the script
+# prints both request rates and their ratio. Build type: the `release` preset.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+duration=10
+connections=100
+build=1
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --duration) duration="$2"; shift 2 ;;
+        --connections) connections="$2"; shift 2 ;;
+        --no-build) build=0; shift ;;
+        *) echo "usage: $0 [--duration S] [--connections N] [--no-build]" >&2; exit 2 ;;
+    esac
+done
+
+"$root/tools/install-deps.sh" --bench
+if ((build)); then
+    cmake --preset release -S "$root" -DLOADS_BUILD_TESTS=OFF >/dev/null
+    cmake --build "$root/build/release" --target loads-runner bench >/dev/null
+fi
+runner="$root/build/release/bin/loads-runner"
+libdir="$root/build/release/lib"
+
+work=$(mktemp -d)
+port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$work/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+error_log $work/error.log;
+pid $work/nginx.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    server {
+        listen 127.0.0.1:$port;
+        location / { return 200 "ok\n"; }
+    }
+}
+CONF
+nginx -c "$work/nginx.conf" -p "$work" &
+nginx_pid=$!
+cleanup() { kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+done
+url="http://127.0.0.1:$port/"
+
+wrk_out=$(wrk -t1 -c"$connections" -d"${duration}s" "$url")
+wrk_rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$wrk_out")
+
+loads_out=$(LOADS_PATH="$libdir" "$runner" bench.Bench.test_get --server-url "$url" --threads 1 \
+    -u "$connections" -d "$duration")
+hits=$(awk '/^Hits:/ {print $2}' <<<"$loads_out")
+secs=$(awk '/^Duration:/ {print $2}' <<<"$loads_out")
+failed=$(awk '/^(Errors|Failures):/ {n += $2} END {print n + 0}' <<<"$loads_out")
+loads_rps=$(awk -v h="$hits" -v s="$secs" 'BEGIN {printf "%.0f", h / s}')
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); nginx 1 worker on 127.0.0.1"
+echo "wrk -t1 -c$connections -d${duration}s:                 $(printf '%.0f' "$wrk_rps") req/s"
+echo "loads-runner --threads 1 -u $connections -d $duration: $loads_rps req/s ($hits hits, $failed failed tests)"
+awk -v l="$loads_rps" -v w="$wrk_rps" 'BEGIN {printf "ratio loads/wrk: %.2f\n", l / w}'

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the Debian packages it needs, then builds and runs every test
+# twice — once in the `dev` preset (warnings as errors) and once under AddressSanitizer +
+# UndefinedBehaviorSanitizer (`asan` preset).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+tools/install-deps.sh
+for preset in dev asan; do
+    echo "== $preset: configure and build"
+    cmake --preset "$preset" >/dev/null
+    cmake --build --preset "$preset"
+    echo "== $preset: tests"
+    ctest --preset "$preset" -j2
+done
