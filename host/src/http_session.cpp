@@ -1,23 +1,28 @@
 #include "http_session.hpp"
 
-#include <chrono>
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
 
-#include <boost/asio/error.hpp>
-#include <boost/beast/core/error.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
 namespace loads::host {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+using clock = std::chrono::steady_clock;
 
 namespace {
 
+constexpr std::size_t k_read_chunk = 16 * 1024;
+constexpr std::uint32_t k_header_limit = 64 * 1024;
+const std::string k_cancelled = "virtual user stopped by the runner";
+
 loads_str view(const std::string& s) { return {s.data(), s.size()}; }
+std::string_view text(const loads_str& s) { return {s.ptr, s.len}; }
 
 std::string seconds_text(std::chrono::milliseconds ms) {
     char buf[32];
@@ -26,21 +31,22 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 }
 
 bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
 }
 
-// The server closed a kept-alive connection before answering: the request can safely be sent again.
+// Characters that would end the header line or the name early: sending them would let a test
+// inject headers or split the request.
+bool safe_header_part(std::string_view s, bool is_name) {
+    return std::none_of(s.begin(), s.end(), [&](char c) { return c == '\r' || c == '\n' || (is_name && c == ':'); }) &&
+           !(is_name && s.empty());
+}
+
+// The server closed a kept-alive connection before answering: the request can safely be resent.
 bool is_stale_connection(const beast::error_code& ec) {
-    return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-           ec == asio::error::broken_pipe || ec == asio::error::connection_aborted;
+    return ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+           ec == asio::error::connection_aborted;
 }
 
 }  // namespace
@@ -68,22 +74,162 @@ HttpSession::Connection& HttpSession::connection_for(const Url& url) {
     return *c;
 }
 
+void HttpSession::close(Connection& c) {
+    beast::error_code ignored;
+    c.socket.close(ignored);
+    c.buffer.clear();
+    c.open = false;
+}
+
 void HttpSession::cancel() {
     m_cancelled = true;
     m_resolver.cancel();
     for (auto& c : m_connections) {
-        c->stream.close();
-        c->open = false;
+        close(*c);
     }
 }
 
+void HttpSession::check_deadline(clock::time_point now) {
+    if (now < m_deadline) {
+        return;
+    }
+    m_deadline = clock::time_point::max();
+    m_timed_out = true;
+    m_resolver.cancel();
+    if (m_active != nullptr) {
+        close(*m_active);
+    }
+}
+
+bool HttpSession::serialize(const loads_http_request& request, const Url& url) {
+    const std::string_view method = text(request.method);
+    std::string& out = m_request;
+    out.clear();
+    out.append(method).append(" ").append(url.target).append(" HTTP/1.1\r\n");
+    bool has_host = false;
+    bool has_agent = false;
+    for (std::size_t i = 0; i < request.header_count; ++i) {
+        const std::string_view name = text(request.headers[i].name);
+        const std::string_view value = text(request.headers[i].value);
+        if (!safe_header_part(name, true) || !safe_header_part(value, false)) {
+            return false;
+        }
+        // The body's length is always the real one.
+        if (iequals(name, "content-length")) {
+            continue;
+        }
+        has_host = has_host || iequals(name, "host");
+        has_agent = has_agent || iequals(name, "user-agent");
+        out.append(name).append(": ").append(value).append("\r\n");
+    }
+    if (!has_host) {
+        out.append("Host: ").append(url.host_header).append("\r\n");
+    }
+    if (!has_agent) {
+        out.append("User-Agent: ").append(m_settings.user_agent).append("\r\n");
+    }
+    const bool body_expected = method == "POST" || method == "PUT" || method == "PATCH";
+    if (request.body.len > 0 || body_expected) {
+        out.append("Content-Length: ").append(std::to_string(request.body.len)).append("\r\n");
+    }
+    out.append("\r\n");
+    out.append(text(request.body));
+    return true;
+}
+
+int32_t HttpSession::open(Connection& c, const Url& url, loads_http_response& response, Yield& yield) {
+    beast::error_code ec;
+    m_deadline = clock::now() + m_settings.connect_timeout;
+    DnsCache::Results endpoints;
+    if (!m_dns.find(url.origin, endpoints)) {
+        endpoints = m_resolver.async_resolve(url.host, url.port, yield[ec]);
+        if (!m_cancelled && !m_timed_out && ec) {
+            return fail(response, LOADS_HTTP_DNS, "cannot resolve " + url.host + ": " + ec.message());
+        }
+        if (!ec) {
+            m_dns.store(url.origin, endpoints);
+        }
+    }
+    if (!m_cancelled && !m_timed_out) {
+        m_active = &c;
+        asio::async_connect(c.socket, endpoints, yield[ec]);
+    }
+    m_active = nullptr;
+    if (m_cancelled) {
+        close(c);
+        return fail(response, LOADS_HTTP_CANCELLED, k_cancelled);
+    }
+    if (m_timed_out) {
+        close(c);
+        return fail(response, LOADS_HTTP_TIMEOUT,
+                    "connecting to " + url.origin + " timed out after " + seconds_text(m_settings.connect_timeout));
+    }
+    if (ec) {
+        close(c);
+        return fail(response, LOADS_HTTP_CONNECT, "cannot connect to " + url.origin + ": " + ec.message());
+    }
+    c.socket.set_option(tcp::no_delay(true), ec);
+    c.buffer.clear();
+    c.open = true;
+    return LOADS_HTTP_OK;
+}
+
+HttpSession::Outcome HttpSession::exchange(Connection& c, bool reused, bool is_head, beast::error_code& ec,
+                                           Yield& yield) {
+    m_active = &c;
+    asio::async_write(c.socket, asio::buffer(m_request), yield[ec]);
+    if (ec) {
+        m_active = nullptr;
+        return reused && is_stale_connection(ec) ? Outcome::retry : Outcome::failed;
+    }
+    m_response.clear();
+    ResponseParser parser(m_response);
+    parser.header_limit(k_header_limit);
+    parser.body_limit(m_settings.body_limit);
+    parser.skip(is_head);  // a HEAD response announces a length but carries no body
+    for (;;) {
+        if (c.buffer.size() > 0) {
+            const std::size_t used = parser.put(c.buffer.data(), ec);
+            c.buffer.consume(used);
+            if (ec == http::error::need_more) {
+                ec = {};
+            } else if (ec) {
+                break;
+            }
+            if (parser.is_done()) {
+                break;
+            }
+            if (used > 0 && c.buffer.size() > 0) {
+                continue;  // header parsed, body bytes still buffered
+            }
+        }
+        const std::size_t n = c.socket.async_read_some(c.buffer.prepare(k_read_chunk), yield[ec]);
+        if (ec == asio::error::eof && parser.got_some()) {
+            parser.put_eof(ec);  // a body delimited by the end of the connection ends here
+            break;
+        }
+        if (ec) {
+            break;
+        }
+        c.buffer.commit(n);
+    }
+    m_active = nullptr;
+    if (!ec && parser.is_done()) {
+        if (!parser.keep_alive()) {
+            close(c);
+        }
+        return Outcome::ok;
+    }
+    return reused && !parser.got_some() && is_stale_connection(ec) ? Outcome::retry : Outcome::failed;
+}
+
 int32_t HttpSession::perform(const loads_http_request& request, loads_http_response& response, RunStats& stats,
-                             asio::yield_context yield) {
-    const std::string_view url_text(request.url.ptr, request.url.len);
+                             Yield& yield) {
+    const std::string_view url_text = text(request.url);
     m_url.assign(url_text);
     response.url = view(m_url);
     if (m_cancelled) {
-        return fail(response, LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
+        return fail(response, LOADS_HTTP_CANCELLED, k_cancelled);
     }
     if (url_text != m_last_url_text) {
         std::string error;
@@ -96,101 +242,51 @@ int32_t HttpSession::perform(const loads_http_request& request, loads_http_respo
         m_last_url_text.assign(url_text);
     }
     const Url& url = m_last_url;
-    const auto timeout = request.timeout > 0
-                             ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::duration<double>(request.timeout))
-                             : m_settings.timeout;
+    if (!serialize(request, url)) {
+        return fail(response, LOADS_HTTP_INVALID_REQUEST,
+                    "invalid request header: names and values may not contain CR or LF, names no ':'");
+    }
+    const std::string_view method = text(request.method);
+    const auto timeout = request.timeout > 0 ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                   std::chrono::duration<double>(request.timeout))
+                                             : m_settings.timeout;
 
-    const std::string_view method(request.method.ptr, request.method.len);
-    http::request<http::string_body> req;
-    req.version(11);
-    req.method_string(method);
-    req.target(url.target);
-    bool has_host = false;
-    bool has_agent = false;
-    for (std::size_t i = 0; i < request.header_count; ++i) {
-        const std::string_view name(request.headers[i].name.ptr, request.headers[i].name.len);
-        const std::string_view value(request.headers[i].value.ptr, request.headers[i].value.len);
-        has_host = has_host || iequals(name, "host");
-        has_agent = has_agent || iequals(name, "user-agent");
-        req.insert(name, value);
-    }
-    if (!has_host) {
-        req.set(http::field::host, url.host_header);
-    }
-    if (!has_agent) {
-        req.set(http::field::user_agent, m_settings.user_agent);
-    }
-    if (request.body.len > 0) {
-        req.body().assign(request.body.ptr, request.body.len);
-    }
-    req.prepare_payload();
-    req.keep_alive(true);
-    const bool is_head = method == "HEAD";
-
-    const auto started = std::chrono::steady_clock::now();
+    m_timed_out = false;
+    const auto started = clock::now();
     beast::error_code ec;
-    for (int attempt = 0;; ++attempt) {
+    Outcome outcome = Outcome::failed;
+    for (int attempt = 0; attempt < 2; ++attempt) {
         Connection& c = connection_for(url);
         const bool reused = c.open;
         if (!c.open) {
-            DnsCache::Results endpoints;
-            if (!m_dns.find(url.origin, endpoints)) {
-                endpoints = m_resolver.async_resolve(url.host, url.port, yield[ec]);
-                if (m_cancelled) {
-                    return fail(response, LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
-                }
-                if (ec) {
-                    return fail(response, LOADS_HTTP_DNS, "cannot resolve " + url.host + ": " + ec.message());
-                }
-                m_dns.store(url.origin, endpoints);
+            if (const int32_t rc = open(c, url, response, yield); rc != LOADS_HTTP_OK) {
+                m_deadline = clock::time_point::max();
+                return rc;
             }
-            c.stream.expires_after(m_settings.connect_timeout);
-            c.stream.async_connect(endpoints, yield[ec]);
-            if (m_cancelled) {
-                return fail(response, LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
-            }
-            if (ec == beast::error::timeout) {
-                return fail(response, LOADS_HTTP_TIMEOUT,
-                            "connecting to " + url.origin + " timed out after " + seconds_text(m_settings.connect_timeout));
-            }
-            if (ec) {
-                c.stream.close();
-                return fail(response, LOADS_HTTP_CONNECT, "cannot connect to " + url.origin + ": " + ec.message());
-            }
-            c.stream.socket().set_option(tcp::no_delay(true), ec);
-            c.buffer.clear();
-            c.open = true;
         }
+        m_deadline = clock::now() + timeout;
+        outcome = exchange(c, reused, method == "HEAD", ec, yield);
+        if (outcome != Outcome::ok) {
+            close(c);
+        }
+        if (outcome != Outcome::retry || m_cancelled || m_timed_out) {
+            break;
+        }
+    }
+    m_deadline = clock::time_point::max();
+    const auto elapsed = clock::now() - started;
 
-        c.stream.expires_after(timeout);
-        http::async_write(c.stream, req, yield[ec]);
-        bool got_reply_bytes = false;
-        if (!ec) {
-            http::response_parser<http::string_body> parser;
-            parser.body_limit(m_settings.body_limit);
-            parser.skip(is_head);
-            http::async_read(c.stream, c.buffer, parser, yield[ec]);
-            if (!ec) {
-                m_response = parser.release();
-                break;
-            }
-            got_reply_bytes = parser.got_some();
-        }
-        c.stream.close();
-        c.open = false;
-        if (m_cancelled) {
-            return fail(response, LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
-        }
-        if (attempt == 0 && reused && !got_reply_bytes && is_stale_connection(ec)) {
-            continue;  // the server had closed the idle connection: open a new one and resend
-        }
-        if (ec == beast::error::timeout) {
-            return fail(response, LOADS_HTTP_TIMEOUT,
-                        std::string(method) + " " + m_url + " timed out after " + seconds_text(timeout));
-        }
-        const bool http_category = ec.category() == http::make_error_code(http::error::bad_version).category();
-        if (http_category && ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    if (m_cancelled) {
+        return fail(response, LOADS_HTTP_CANCELLED, k_cancelled);
+    }
+    if (m_timed_out) {
+        return fail(response, LOADS_HTTP_TIMEOUT,
+                    std::string(method) + " " + m_url + " timed out after " + seconds_text(timeout));
+    }
+    if (outcome != Outcome::ok) {
+        const bool protocol = ec.category() == http::make_error_code(http::error::bad_version).category() &&
+                              ec != http::error::partial_message;
+        if (protocol) {
             return fail(response, LOADS_HTTP_PROTOCOL,
                         "invalid HTTP response to " + std::string(method) + " " + m_url + ": " + ec.message());
         }
@@ -198,31 +294,13 @@ int32_t HttpSession::perform(const loads_http_request& request, loads_http_respo
                     "connection to " + url.origin + " failed during " + std::string(method) + " " + m_url + ": " +
                         ec.message());
     }
-    const auto elapsed = std::chrono::steady_clock::now() - started;
 
-    Connection& c = connection_for(url);
-    if (!m_response.keep_alive()) {
-        c.stream.close();
-        c.open = false;
-    } else {
-        c.stream.expires_never();
-    }
-
-    m_header_block.clear();
-    for (const auto& field : m_response.base()) {
-        m_header_block.append(field.name_string());
-        m_header_block.append(": ");
-        m_header_block.append(field.value());
-        m_header_block.append("\r\n");
-    }
-    const std::string_view reason = m_response.reason();
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
-
     response.error_kind = LOADS_HTTP_OK;
-    response.status = static_cast<int32_t>(m_response.result_int());
-    response.reason = {reason.data(), reason.size()};
-    response.headers = view(m_header_block);
-    response.body = view(m_response.body());
+    response.status = m_response.status;
+    response.reason = view(m_response.reason);
+    response.headers = view(m_response.header_block);
+    response.body = view(m_response.body);
     response.elapsed = std::chrono::duration<double>(elapsed).count();
     stats.record_hit(url_text, response.status, static_cast<std::uint64_t>(micros));
     return LOADS_HTTP_OK;

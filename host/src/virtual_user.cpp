@@ -27,7 +27,7 @@ bool VirtualUser::may_start_test() const {
     return !m_plan.duration || std::chrono::steady_clock::now() < m_worker.cycle().deadline;
 }
 
-void VirtualUser::run(asio::yield_context yield) {
+void VirtualUser::run(Yield yield) {
     m_yield = &yield;
     const loads_class_v1* klass = m_plan.test->klass;
     loads_instance_config config{};

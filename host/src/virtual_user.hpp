@@ -6,12 +6,9 @@
 #include <chrono>
 #include <cstdint>
 
-#include <boost/asio/error.hpp>
-#include <boost/asio/spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include <loads/abi.h>
 
+#include "asio_types.hpp"
 #include "http_session.hpp"
 #include "run_plan.hpp"
 #include "run_stats.hpp"
@@ -25,9 +22,11 @@ public:
     VirtualUser(Worker& worker, const RunPlan& plan, std::uint32_t index, std::uint32_t cycle_users);
 
     /// The user's whole life; runs on the worker's thread inside a coroutine.
-    void run(boost::asio::yield_context yield);
+    void run(Yield yield);
     /// Stops the user: no new test starts and pending I/O or sleeps end at once.
     void cancel();
+    /// Watchdog hook: times out the HTTP exchange in progress if it is overdue.
+    void check_deadline(std::chrono::steady_clock::time_point now) { m_http.check_deadline(now); }
 
     // Host services (see loads_host_api). Called from plugin code on this user's coroutine.
     int32_t http_request(const loads_http_request& request, loads_http_response& response);
@@ -47,8 +46,8 @@ private:
     std::uint32_t m_index;
     std::uint32_t m_cycle_users;
     HttpSession m_http;
-    boost::asio::steady_timer m_sleep_timer;
-    boost::asio::yield_context* m_yield = nullptr;
+    SteadyTimer m_sleep_timer;
+    Yield* m_yield = nullptr;
     bool m_cancelled = false;
 };
 

@@ -19,6 +19,8 @@ namespace {
 // committed when touched).
 constexpr std::size_t k_stack_size = 256 * 1024;
 constexpr auto k_flush_period = std::chrono::milliseconds(500);
+// How often request deadlines are checked: the precision of --timeout and --connect-timeout.
+constexpr auto k_watchdog_period = std::chrono::milliseconds(20);
 }  // namespace
 
 Worker::Worker(const RunPlan& plan, CycleState& cycle, DnsCache& dns, Aggregator& aggregator)
@@ -61,13 +63,27 @@ void Worker::schedule_flush() {
     });
 }
 
+void Worker::schedule_watchdog() {
+    m_watchdog.expires_after(k_watchdog_period);
+    m_watchdog.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || m_live == 0) {
+            return;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        for (auto& user : m_users) {
+            user->check_deadline(now);
+        }
+        schedule_watchdog();
+    });
+}
+
 void Worker::thread_main() {
     m_live = m_users.size();
     for (auto& user : m_users) {
         VirtualUser* vu = user.get();
         asio::spawn(
-            m_io, std::allocator_arg, boost::context::fixedsize_stack(k_stack_size),
-            [vu](asio::yield_context yield) { vu->run(yield); },
+            m_io.get_executor(), std::allocator_arg, boost::context::fixedsize_stack(k_stack_size),
+            [vu](Yield yield) { vu->run(yield); },
             [this](std::exception_ptr e) {
                 if (e) {
                     // VirtualUser::run catches everything; reaching here is a bug worth reporting.
@@ -81,11 +97,13 @@ void Worker::thread_main() {
                 }
                 if (--m_live == 0) {
                     m_flush_timer.cancel();
+                    m_watchdog.cancel();
                 }
             });
     }
     if (m_live > 0) {
         schedule_flush();
+        schedule_watchdog();
     }
     m_io.run();
     m_aggregator.absorb(m_stats);

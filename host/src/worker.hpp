@@ -11,8 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include "asio_types.hpp"
 
 #include "aggregator.hpp"
 #include "dns_cache.hpp"
@@ -57,13 +56,17 @@ public:
 private:
     void thread_main();
     void schedule_flush();
+    void schedule_watchdog();
 
     const RunPlan& m_plan;
     CycleState& m_cycle;
     DnsCache& m_dns;
     Aggregator& m_aggregator;
-    boost::asio::io_context m_io{1};
-    boost::asio::steady_timer m_flush_timer{m_io};
+    // One thread runs this io_context and every socket of it is used from that thread only, so the
+    // reactor's I/O locking can go (posting from the engine thread stays safe).
+    boost::asio::io_context m_io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+    SteadyTimer m_flush_timer{m_io};
+    SteadyTimer m_watchdog{m_io};
     RunStats m_stats;
     std::vector<std::unique_ptr<VirtualUser>> m_users;
     std::size_t m_live = 0;

@@ -94,3 +94,48 @@ def run(*args, lib_dirs=(LIB_DIR, FIXTURE_DIR), timeout=120, cwd=None, env_extra
 class TestCase(unittest.TestCase):
     def assertRun(self, result, rc):
         self.assertEqual(result.rc, rc, repr(result))
+
+
+class RawServer:
+    """A deliberately crude HTTP server on loopback, for the cases a good server never produces:
+    it answers one request per connection and then closes it without a 'Connection: close', and
+    answers /garbage with bytes that are not HTTP. Counts the connections it accepted."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.connections = 0
+        self.requests = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        import time
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                if not data:
+                    continue
+                self.requests.append(data.decode(errors="replace"))
+                if data.startswith(b"GET /garbage"):
+                    conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+                else:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                time.sleep(0.05)
+
+    def stop(self):
+        self.sock.close()

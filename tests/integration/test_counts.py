@@ -48,6 +48,12 @@ class Counts(harness.TestCase):
         self.assertEqual(r.field("Hits"), 4000)
         self.assertEqual(r.field("Success"), 4000)
 
+    def test_ten_thousand_users(self):
+        r = harness.run("example.TestWebSite.test_es", "--server-url", self.server.url, "-u", "10000")
+        self.assertRun(r, 0)
+        self.assertEqual(r.field("Hits"), 10000)
+        self.assertEqual(r.field("Success"), 10000)
+
     def test_threads_option_keeps_counts(self):
         r = harness.run("example.TestWebSite.test_es", "--server-url", self.server.url, "-u", "7", "--hits", "3",
                         "--threads", "3")

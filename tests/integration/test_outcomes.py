@@ -102,3 +102,28 @@ class Outcomes(harness.TestCase):
 if __name__ == "__main__":
     import unittest
     unittest.main()
+
+
+class RawServer(harness.TestCase):
+    def setUp(self):
+        self.server = harness.RawServer()
+        self.addCleanup(self.server.stop)
+
+    def test_dead_keep_alive_connection_is_reopened_transparently(self):
+        r = harness.run("fixtures.Raw.test_stale_connection", "--server-url", self.server.url)
+        self.assertRun(r, 0)
+        self.assertEqual(r.counter("both-ok"), 1)
+        self.assertEqual(r.field("Hits"), 2)
+        self.assertEqual(self.server.connections, 2)
+
+    def test_reply_that_is_not_http_is_an_error(self):
+        r = harness.run("fixtures.Raw.test_garbage_reply", "--server-url", self.server.url)
+        self.assertRun(r, 1)
+        self.assertEqual(r.field("Hits"), 0)
+        self.assertIn("loads::ConnectionError: invalid HTTP response to GET", r.err)
+
+    def test_header_injection_is_refused_before_sending(self):
+        r = harness.run("fixtures.Raw.test_header_injection", "--server-url", self.server.url)
+        self.assertRun(r, 1)
+        self.assertIn("invalid request header", r.err)
+        self.assertEqual(self.server.requests, [])

@@ -105,3 +105,19 @@ public:
 };
 LOADS_TESTS(Outcomes, test_non_std_exception, test_timeout, test_refused, test_bad_url, test_assertions,
             test_methods)
+
+// Against the tests' raw TCP server: connections closed behind the client's back, broken replies.
+class Raw : public loads::TestCase {
+public:
+    // The server closes each connection shortly after answering, without saying so: the second
+    // request finds a dead kept-alive connection and must be resent on a new one.
+    void test_stale_connection() {
+        assertEqual(session.get(server_url + "/first").status_code, 200);
+        sleep(0.3);
+        assertEqual(session.get(server_url + "/second").status_code, 200);
+        incr_counter("both-ok");
+    }
+    void test_garbage_reply() { session.get(server_url + "/garbage"); }
+    void test_header_injection() { session.get(server_url + "/first", {{"X-Evil", "a\r\nInjected: yes"}}); }
+};
+LOADS_TESTS(Raw, test_stale_connection, test_garbage_reply, test_header_injection)

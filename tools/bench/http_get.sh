@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # Benchmark: loads-runner against wrk, side by side, on the same nginx on loopback.
 #
-#   tools/bench/http_get.sh [--duration S] [--connections N] [--no-build]
+#   tools/bench/http_get.sh [--duration S] [--connections N] [--rounds R] [--no-build]
 #
-# nginx (one worker process) answers a short 200. wrk -t1 -cN and loads-runner --threads 1 -u N
-# (one GET + one assertEqual per test, plugins/bench) each get the same duration; the script
-# prints both request rates and their ratio. Build type: the `release` preset.
+# nginx (one worker process, pinned to CPU 0) answers a short 200. wrk -t1 -cN and loads-runner
+# --threads 1 -u N (one GET + one assertEqual per test, plugins/bench), both pinned to CPU 1,
+# take turns for R rounds of S seconds; the script prints each round, the medians and their
+# ratio. Build type: the `release` preset.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 duration=10
 connections=100
+rounds=3
 build=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
+        --rounds) rounds="$2"; shift 2 ;;
         --no-build) build=0; shift ;;
-        *) echo "usage: $0 [--duration S] [--connections N] [--no-build]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--duration S] [--connections N] [--rounds R] [--no-build]" >&2; exit 2 ;;
     esac
 done
 
@@ -47,7 +50,7 @@ http {
     }
 }
 CONF
-nginx -c "$work/nginx.conf" -p "$work" &
+taskset -c 0 nginx -c "$work/nginx.conf" -p "$work" &
 nginx_pid=$!
 cleanup() { kill "$nginx_pid" 2>/dev/null || true; wait "$nginx_pid" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -57,17 +60,28 @@ for _ in $(seq 50); do
 done
 url="http://127.0.0.1:$port/"
 
-wrk_out=$(wrk -t1 -c"$connections" -d"${duration}s" "$url")
-wrk_rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$wrk_out")
+median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-loads_out=$(LOADS_PATH="$libdir" "$runner" bench.Bench.test_get --server-url "$url" --threads 1 \
-    -u "$connections" -d "$duration")
-hits=$(awk '/^Hits:/ {print $2}' <<<"$loads_out")
-secs=$(awk '/^Duration:/ {print $2}' <<<"$loads_out")
-failed=$(awk '/^(Errors|Failures):/ {n += $2} END {print n + 0}' <<<"$loads_out")
-loads_rps=$(awk -v h="$hits" -v s="$secs" 'BEGIN {printf "%.0f", h / s}')
+wrk_all=""
+loads_all=""
+for round in $(seq "$rounds"); do
+    wrk_out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" "$url")
+    wrk_rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$wrk_out")
 
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); nginx 1 worker on 127.0.0.1"
-echo "wrk -t1 -c$connections -d${duration}s:                 $(printf '%.0f' "$wrk_rps") req/s"
-echo "loads-runner --threads 1 -u $connections -d $duration: $loads_rps req/s ($hits hits, $failed failed tests)"
-awk -v l="$loads_rps" -v w="$wrk_rps" 'BEGIN {printf "ratio loads/wrk: %.2f\n", l / w}'
+    loads_out=$(LOADS_PATH="$libdir" taskset -c 1 "$runner" bench.Bench.test_get --server-url "$url" --threads 1 \
+        -u "$connections" -d "$duration")
+    hits=$(awk '/^Hits:/ {print $2}' <<<"$loads_out")
+    secs=$(awk '/^Duration:/ {print $2}' <<<"$loads_out")
+    failed=$(awk '/^(Errors|Failures):/ {n += $2} END {print n + 0}' <<<"$loads_out")
+    loads_rps=$(awk -v h="$hits" -v s="$secs" 'BEGIN {printf "%.0f", h / s}')
+    echo "round $round: wrk $wrk_rps req/s, loads-runner $loads_rps req/s ($hits hits, $failed failed tests)"
+    wrk_all+="$wrk_rps"$'\n'
+    loads_all+="$loads_rps"$'\n'
+done
+wrk_median=$(printf '%s' "$wrk_all" | median)
+loads_median=$(printf '%s' "$loads_all" | median)
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); nginx: 1 worker on CPU 0; clients on CPU 1"
+echo "wrk -t1 -c$connections -d${duration}s (median of $rounds):                 $wrk_median req/s"
+echo "loads-runner --threads 1 -u $connections -d $duration (median of $rounds): $loads_median req/s"
+awk -v l="$loads_median" -v w="$wrk_median" 'BEGIN {printf "ratio loads/wrk: %.2f\n", l / w}'

@@ -100,7 +100,8 @@ enum loads_http_error {
     LOADS_HTTP_TIMEOUT = 4,       /**< The connect or the exchange timed out. */
     LOADS_HTTP_CONNECTION = 5,    /**< The connection broke (reset, closed mid-response). */
     LOADS_HTTP_PROTOCOL = 6,      /**< The server's reply was not valid HTTP. */
-    LOADS_HTTP_CANCELLED = 7      /**< The runner is stopping this virtual user (grace period over). */
+    LOADS_HTTP_CANCELLED = 7,     /**< The runner is stopping this virtual user (grace period over). */
+    LOADS_HTTP_INVALID_REQUEST = 8 /**< A header name or value would break the request (CR, LF, ':'). */
 };
 
 /// The host's answer to http_request.

@@ -1,0 +1,66 @@
+// ResponseParser: Beast's HTTP/1.1 response parser, writing straight into storage the session
+// reuses from one request to the next (status, reason, header block, body), so a steady stream of
+// responses allocates nothing once the buffers have grown.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <boost/beast/http/basic_parser.hpp>
+
+namespace loads::host {
+
+struct ResponseStorage {
+    int status = 0;
+    std::string reason;
+    std::string header_block;  ///< "Name: value\r\n" per field, in received order.
+    std::string body;
+
+    void clear() {
+        status = 0;
+        reason.clear();
+        header_block.clear();
+        body.clear();
+    }
+};
+
+class ResponseParser final : public boost::beast::http::basic_parser<false> {
+public:
+    explicit ResponseParser(ResponseStorage& out) : m_out(out) {}
+
+private:
+    using error_code = boost::beast::error_code;
+    using string_view = boost::beast::string_view;
+
+    void on_request_impl(boost::beast::http::verb, string_view, string_view, int, error_code&) override {}
+    void on_response_impl(int code, string_view reason, int, error_code&) override {
+        m_out.status = code;
+        m_out.reason.assign(reason.data(), reason.size());
+    }
+    void on_field_impl(boost::beast::http::field, string_view name, string_view value, error_code&) override {
+        m_out.header_block.append(name.data(), name.size());
+        m_out.header_block.append(": ");
+        m_out.header_block.append(value.data(), value.size());
+        m_out.header_block.append("\r\n");
+    }
+    void on_header_impl(error_code&) override {}
+    void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+        if (length && *length < (std::uint64_t{1} << 26)) {
+            m_out.body.reserve(static_cast<std::size_t>(*length));
+        }
+    }
+    std::size_t on_body_impl(string_view body, error_code&) override {
+        m_out.body.append(body.data(), body.size());
+        return body.size();
+    }
+    void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, string_view body, error_code&) override {
+        m_out.body.append(body.data(), body.size());
+        return body.size();
+    }
+    void on_finish_impl(error_code&) override {}
+
+    ResponseStorage& m_out;
+};
+
+}  // namespace loads::host
