@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -12,7 +13,7 @@ namespace loads::host {
 
 class DnsCache {
 public:
-    using Results = boost::asio::ip::tcp::resolver::results_type;
+    using Results = std::vector<boost::asio::ip::tcp::endpoint>;
 
     bool find(const std::string& origin, Results& out) const {
         std::lock_guard lock(m_mutex);

@@ -43,6 +43,12 @@ bool safe_header_part(std::string_view s, bool is_name) {
            !(is_name && s.empty());
 }
 
+bool is_localhost(std::string_view host) {
+    constexpr std::string_view k_suffix = ".localhost";
+    return iequals(host, "localhost") ||
+           (host.size() > k_suffix.size() && iequals(host.substr(host.size() - k_suffix.size()), k_suffix));
+}
+
 // The server closed a kept-alive connection before answering: the request can safely be resent.
 bool is_stale_connection(const beast::error_code& ec) {
     return ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
@@ -141,12 +147,20 @@ int32_t HttpSession::open(Connection& c, const Url& url, loads_http_response& re
     beast::error_code ec;
     m_deadline = clock::now() + m_settings.connect_timeout;
     DnsCache::Results endpoints;
-    if (!m_dns.find(url.origin, endpoints)) {
-        endpoints = m_resolver.async_resolve(url.host, url.port, yield[ec]);
+    if (is_localhost(url.host)) {
+        // RFC 6761: localhost is the loopback interface, whatever /etc/hosts or DNS say (and
+        // minimal systems may have neither).
+        const auto port = static_cast<unsigned short>(std::stoul(url.port));
+        endpoints = {{asio::ip::address_v4::loopback(), port}, {asio::ip::address_v6::loopback(), port}};
+    } else if (!m_dns.find(url.origin, endpoints)) {
+        const auto results = m_resolver.async_resolve(url.host, url.port, yield[ec]);
         if (!m_cancelled && !m_timed_out && ec) {
             return fail(response, LOADS_HTTP_DNS, "cannot resolve " + url.host + ": " + ec.message());
         }
         if (!ec) {
+            for (const auto& entry : results) {
+                endpoints.push_back(entry.endpoint());
+            }
             m_dns.store(url.origin, endpoints);
         }
     }

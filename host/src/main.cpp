@@ -3,6 +3,7 @@
 // cannot support the run, 4 internal error, 130 interrupted.
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -96,11 +97,20 @@ int run(const std::vector<std::string>& args) {
     }
 
     // 5. The seed's rule: any failure or error makes the run fail.
+    int status = report.stats.failures() + report.stats.errors() > 0 ? 1 : 0;
     if (report.interrupted) {
         std::cerr << "loads-runner: interrupted; the summary covers the tests that finished\n";
-        return 130;
+        status = 130;
     }
-    return report.stats.failures() + report.stats.errors() > 0 ? 1 : 0;
+    if (report.abandoned_workers > 0) {
+        // Their threads still run test code: leave without unwinding anything they may touch.
+        std::cerr << "loads-runner: some virtual users did not stop when cancelled (does a test catch "
+                     "loads::Cancelled and carry on?); exiting without them\n";
+        std::cout.flush();
+        std::cerr.flush();
+        std::_Exit(status == 0 ? 1 : status);
+    }
+    return status;
 }
 
 }  // namespace

@@ -45,6 +45,12 @@ void Worker::join() {
     }
 }
 
+void Worker::detach() {
+    if (m_thread.joinable()) {
+        m_thread.detach();
+    }
+}
+
 void Worker::cancel_all() {
     asio::post(m_io, [this] {
         for (auto& user : m_users) {

@@ -39,6 +39,8 @@ public:
     void add_user(std::uint32_t index, std::uint32_t cycle_users);
     void start();
     void join();
+    /// Lets the thread run on unjoined (only for a worker that is being abandoned).
+    void detach();
     /// Thread-safe: stops every user of this worker (cancels their I/O and sleeps).
     void cancel_all();
 

@@ -2,9 +2,13 @@
 
 namespace loads::sample_server {
 
-ConnectionStats::Guard::Guard(ConnectionStats& stats) : m_stats(stats) { m_stats.opened(); }
+ConnectionStats::Guard::Guard(ConnectionStats& stats) : m_stats(stats) {
+    m_stats.opened();
+}
 
-ConnectionStats::Guard::~Guard() { m_stats.closed(); }
+ConnectionStats::Guard::~Guard() {
+    m_stats.closed();
+}
 
 ConnectionStats::Snapshot ConnectionStats::snapshot() const noexcept {
     // Two separate loads: the pair may be a moment apart, so clamp to keep "max >= current" true
@@ -27,6 +31,8 @@ void ConnectionStats::opened() noexcept {
     }
 }
 
-void ConnectionStats::closed() noexcept { m_current.fetch_sub(1, std::memory_order_relaxed); }
+void ConnectionStats::closed() noexcept {
+    m_current.fetch_sub(1, std::memory_order_relaxed);
+}
 
 }  // namespace loads::sample_server

@@ -73,30 +73,47 @@ void finish_response(Response& response, unsigned version, bool keep_alive) {
     response.prepare_payload();
 }
 
+/// Whether the server is stopping (see CoroutineGroup::stop): then no new operation may start, as
+/// only the one pending when it stopped was cancelled.
+bool cancelled(const boost::asio::yield_context& yield) {
+    return yield.cancelled() != boost::asio::cancellation_type::none;
+}
+
 bool expects_continue(const Request& request) {
     const auto it = request.find(http::field::expect);
     return request.version() >= 11 && it != request.end() && beast::iequals(it->value(), "100-continue");
 }
 
+/// Reads one request into `parser`, answering "Expect: 100-continue" on the way. A server stopping
+/// while the request was read counts as an aborted read.
+beast::error_code read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                               http::request_parser<http::string_body>& parser,
+                               boost::asio::yield_context yield) {
+    beast::error_code ec;
+    stream.expires_after(idle_timeout);
+    http::async_read_header(stream, buffer, parser, yield[ec]);
+    if (!ec && !cancelled(yield) && expects_continue(parser.get())) {
+        // Clients such as curl hold a large body back until told to go on; answering now saves
+        // them a one-second wait.
+        http::response<http::empty_body> proceed{http::status::continue_, parser.get().version()};
+        http::async_write(stream, proceed, yield[ec]);
+    }
+    if (!ec && !cancelled(yield) && !parser.is_done()) {
+        http::async_read(stream, buffer, parser, yield[ec]);
+    }
+    if (!ec && cancelled(yield)) {
+        ec = boost::asio::error::operation_aborted;
+    }
+    return ec;
+}
+
 void serve(beast::tcp_stream& stream, const Router& router, boost::asio::yield_context yield) {
     beast::flat_buffer buffer;
-    beast::error_code ec;
-    for (;;) {
+    while (!cancelled(yield)) {
         // A fresh parser per request: a parser reads exactly one message.
         http::request_parser<http::string_body> parser;
         parser.body_limit(max_body_bytes);
-
-        stream.expires_after(idle_timeout);
-        http::async_read_header(stream, buffer, parser, yield[ec]);
-        if (!ec && expects_continue(parser.get())) {
-            // Clients such as curl hold a large body back until told to go on; answering now
-            // saves them a one-second wait.
-            http::response<http::empty_body> proceed{http::status::continue_, parser.get().version()};
-            http::async_write(stream, proceed, yield[ec]);
-        }
-        if (!ec && !parser.is_done()) {
-            http::async_read(stream, buffer, parser, yield[ec]);
-        }
+        beast::error_code ec = read_request(stream, buffer, parser, yield);
         if (ec) {
             if (const auto reply = reply_for_read_error(ec)) {
                 Response response = make_text_response(reply->status, reply->body);
@@ -109,6 +126,9 @@ void serve(beast::tcp_stream& stream, const Router& router, boost::asio::yield_c
 
         Request request = parser.release();
         Response response = router.route(request, yield);
+        if (cancelled(yield)) {
+            return;
+        }
         finish_response(response, request.version(), request.keep_alive());
 
         stream.expires_after(idle_timeout);

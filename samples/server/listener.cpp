@@ -1,12 +1,10 @@
 #include "listener.hpp"
 
 #include <chrono>
-#include <exception>
 #include <utility>
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/socket_base.hpp>
-#include <boost/asio/spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -22,16 +20,20 @@ namespace {
 // waiting in the backlog hardly notice.
 constexpr auto accept_retry_delay = std::chrono::milliseconds(50);
 
-void accept_loop(tcp::acceptor& acceptor, const Router& router, ConnectionStats& stats,
+bool cancelled(const boost::asio::yield_context& yield) {
+    return yield.cancelled() != boost::asio::cancellation_type::none;
+}
+
+void accept_loop(tcp::acceptor& acceptor, const Router& router, ConnectionStats& stats, CoroutineGroup& group,
                  boost::asio::yield_context yield) {
     boost::asio::steady_timer retry_timer(yield.get_executor());
-    for (;;) {
+    while (!cancelled(yield)) {
         // The socket gets a strand of its own so that its connection's handlers never run
         // concurrently, whichever threads run the io_context.
         tcp::socket socket(boost::asio::make_strand(acceptor.get_executor()));
         boost::system::error_code ec;
         acceptor.async_accept(socket, yield[ec]);
-        if (ec == boost::asio::error::operation_aborted || !acceptor.is_open()) {
+        if (ec == boost::asio::error::operation_aborted) {
             return;
         }
         if (ec) {
@@ -41,14 +43,12 @@ void accept_loop(tcp::acceptor& acceptor, const Router& router, ConnectionStats&
             retry_timer.async_wait(yield[ec]);
             continue;
         }
-        const auto executor = socket.get_executor();
-        boost::asio::spawn(
-            executor,
-            [socket = std::move(socket), &router, &stats](boost::asio::yield_context connection_yield) mutable {
-                serve_http_connection(std::move(socket), router, stats, connection_yield);
-            },
-            // serve_http_connection() already turns a failure into the end of its connection.
-            [](std::exception_ptr) {});
+        const auto strand = socket.get_executor();
+        auto serve = [socket = std::move(socket), &router, &stats](boost::asio::yield_context yield) mutable {
+            serve_http_connection(std::move(socket), router, stats, yield);
+        };
+        // Refused only when the server is stopping: the socket then closes unanswered.
+        group.spawn(strand, std::move(serve));
     }
 }
 
@@ -65,20 +65,15 @@ tcp::acceptor open_acceptor(const boost::asio::any_io_executor& executor, const 
     return acceptor;
 }
 
-void start_accepting(tcp::acceptor acceptor, const Router& router, ConnectionStats& stats) {
-    const auto executor = acceptor.get_executor();
-    // The acceptor moves into the coroutine, so it lives exactly as long as the loop that uses it.
-    boost::asio::spawn(
-        executor,
-        [acceptor = std::move(acceptor), &router, &stats](boost::asio::yield_context yield) mutable {
-            accept_loop(acceptor, router, stats, yield);
-        },
-        // Accepting has no recoverable failure left: let it end the server loudly.
-        [](std::exception_ptr error) {
-            if (error) {
-                std::rethrow_exception(error);
-            }
-        });
+void start_accepting(tcp::acceptor acceptor, const Router& router, ConnectionStats& stats,
+                     CoroutineGroup& group) {
+    const auto strand = boost::asio::make_strand(acceptor.get_executor());
+    // The acceptor moves into the coroutine, so it closes exactly when the loop that uses it ends.
+    auto accept = [acceptor = std::move(acceptor), &router, &stats,
+                   &group](boost::asio::yield_context yield) mutable {
+        accept_loop(acceptor, router, stats, group, yield);
+    };
+    group.spawn(strand, std::move(accept));
 }
 
 }  // namespace loads::sample_server

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "connection_stats.hpp"
+#include "coroutine_group.hpp"
 #include "router.hpp"
 
 namespace loads::sample_server {
@@ -15,9 +16,11 @@ namespace loads::sample_server {
 boost::asio::ip::tcp::acceptor open_acceptor(const boost::asio::any_io_executor& executor,
                                              const boost::asio::ip::tcp::endpoint& endpoint);
 
-/// Starts accepting on `acceptor` in a coroutine of its own; each connection then runs
-/// serve_http_connection() on a strand of its own. Accepting ends with the acceptor's io_context.
-/// `router` and `stats` must outlive that io_context.
-void start_accepting(boost::asio::ip::tcp::acceptor acceptor, const Router& router, ConnectionStats& stats);
+/// Starts accepting on `acceptor` in a coroutine of `group`; each connection then runs
+/// serve_http_connection() in a coroutine of `group` on a strand of its own. Stopping the group
+/// closes the acceptor and ends every connection. `router`, `stats` and `group` must outlive the
+/// acceptor's io_context.
+void start_accepting(boost::asio::ip::tcp::acceptor acceptor, const Router& router, ConnectionStats& stats,
+                     CoroutineGroup& group);
 
 }  // namespace loads::sample_server

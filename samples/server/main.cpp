@@ -22,6 +22,7 @@
 #include <boost/program_options.hpp>
 
 #include "connection_stats.hpp"
+#include "coroutine_group.hpp"
 #include "fd_limit.hpp"
 #include "listener.hpp"
 #include "loopback_address.hpp"
@@ -61,12 +62,14 @@ CommandLine parse_command_line(int argc, char* argv[]) {
     int port = 0;
     int threads = 0;
     po::options_description description("Usage: loads-sample-server [options]\nOptions");
+    // clang-format off
     description.add_options()
         ("help", "show this help and exit")
         ("host", po::value(&host)->default_value("127.0.0.1"),
          "address to listen on: 127.0.0.0/8, ::1 or localhost only")
         ("port", po::value(&port)->default_value(9000), "port to listen on; 0 picks a free one")
         ("threads", po::value(&threads)->default_value(2), "threads running the server");
+    // clang-format on
 
     // Declaring no positional options makes Program_options refuse stray arguments instead of
     // silently ignoring them.
@@ -109,11 +112,13 @@ std::string url_host(const boost::asio::ip::address& address) {
 int run_server(const ServerOptions& options) {
     raise_open_file_limit();
 
-    // Declared before the io_context: connection coroutines still unwinding when it is destroyed
-    // use them.
+    // Declared before the io_context, which must be destroyed first: coroutines it still holds
+    // (only after a fatal error) use them while being unwound.
     ConnectionStats stats;
     const Router router{stats};
     boost::asio::io_context io_context{options.threads};
+    // Declared after the io_context, which must outlive the strands its members hold.
+    CoroutineGroup coroutines;
 
     tcp::acceptor acceptor{io_context};
     try {
@@ -125,13 +130,13 @@ int run_server(const ServerOptions& options) {
     }
     const tcp::endpoint local = acceptor.local_endpoint();
 
-    // Stopping the io_context stops accepting and abandons every connection; destroying it then
-    // unwinds their coroutines, which closes the sockets. Installed before the startup line so a
-    // test that signals as soon as it reads the line still gets a clean exit.
+    // A signal closes the acceptor and every connection; the io_context then runs out of work and
+    // the threads return. Installed before the startup line so that a test signalling as soon as it
+    // reads the line still gets a clean exit.
     boost::asio::signal_set signals{io_context, SIGINT, SIGTERM};
-    signals.async_wait([&io_context](const boost::system::error_code&, int) { io_context.stop(); });
+    signals.async_wait([&coroutines](const boost::system::error_code&, int) { coroutines.stop(); });
 
-    start_accepting(std::move(acceptor), router, stats);
+    start_accepting(std::move(acceptor), router, stats, coroutines);
 
     std::cout << "listening on http://" << url_host(local.address()) << ':' << local.port() << std::endl;
 

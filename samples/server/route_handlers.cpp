@@ -96,10 +96,13 @@ Response handle_delay(const RouteContext& context) {
     if (!ms || *ms > max_delay_ms) {
         return make_text_response(400, "bad delay");
     }
-    boost::asio::steady_timer timer(context.yield.get_executor(), std::chrono::milliseconds(*ms));
-    // An error here only means the server is stopping; the response is then never written anyway.
-    boost::system::error_code ec;
-    timer.async_wait(context.yield[ec]);
+    // A server stopping (see CoroutineGroup) cancels the wait or, if it comes first, skips it;
+    // the response is then never written anyway.
+    if (context.yield.cancelled() == boost::asio::cancellation_type::none) {
+        boost::asio::steady_timer timer(context.yield.get_executor(), std::chrono::milliseconds(*ms));
+        boost::system::error_code ec;
+        timer.async_wait(context.yield[ec]);
+    }
     return make_text_response(200, "delayed " + std::to_string(*ms) + " ms");
 }
 
@@ -118,6 +121,8 @@ Response handle_active(const RouteContext& context) {
         200, "max: " + std::to_string(counts.max) + ", current: " + std::to_string(counts.current));
 }
 
-Response handle_not_found(const RouteContext&) { return make_text_response(404, "not found"); }
+Response handle_not_found(const RouteContext&) {
+    return make_text_response(404, "not found");
+}
 
 }  // namespace loads::sample_server

@@ -17,6 +17,7 @@ struct Route {
 };
 
 // Every route answers any method: load tests hit them with whatever verb their scenario uses.
+// clang-format off
 constexpr std::array routes{
     Route{"/", Match::exact, handle_index},
     Route{"/auth", Match::exact, handle_auth},
@@ -25,6 +26,7 @@ constexpr std::array routes{
     Route{"/echo", Match::exact, handle_echo},
     Route{"/active", Match::exact, handle_active},
 };
+// clang-format on
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 """Bad input: one clear line on stderr and exit status 2, never a crash."""
 import os
+import subprocess
 import tempfile
 
 import harness
@@ -48,6 +49,22 @@ class CliErrors(harness.TestCase):
     def test_other_abi_major_is_refused(self):
         r = harness.run("abi_major2.Future.test_x")
         self.assertUsageError(r, "built for loads ABI 2.0", "supports ABI 1.0")
+
+    def test_newer_abi_minor_is_refused(self):
+        r = harness.run("abi_minor_newer.Newer.test_x")
+        self.assertUsageError(r, "built for loads ABI 1.99", "supports ABI 1.0")
+
+    def test_open_files_limit_too_low_is_a_clear_error(self):
+        import resource
+
+        def low_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+        env = dict(os.environ, LOADS_PATH=f"{harness.LIB_DIR}:{harness.FIXTURE_DIR}")
+        proc = subprocess.run([harness.RUNNER, "fixtures.Lifecycle.test_count", "-u", "1000"], capture_output=True,
+                              text=True, env=env, preexec_fn=low_limit, timeout=60)
+        self.assertEqual(proc.returncode, 3, proc.stderr)
+        self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
+        self.assertIn("open-files limit is 256 but 1000 users need", proc.stderr)
 
     def test_bad_options(self):
         self.assertUsageError(harness.run("example.TestWebSite.test_es", "--nope"), "nope")

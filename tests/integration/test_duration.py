@@ -49,6 +49,14 @@ class Duration(harness.TestCase):
         self.assertEqual(r.field("Errors"), 0)
         self.assertIn("5 test(s) were cut off", r.err)
 
+    def test_a_test_that_ignores_cancellation_does_not_hang_the_runner(self):
+        r = harness.run("fixtures.Stubborn.test_ignores_cancel", "-d", "1", "--grace", "0.5", "-u", "2", timeout=60)
+        self.assertRun(r, 1)
+        # duration + grace + the runner's 5 s stop timeout
+        self.assertLess(r.elapsed, 12.0)
+        self.assertEqual(r.counter("started"), 2)
+        self.assertIn("did not stop when cancelled", r.err)
+
     def test_hits_and_duration_are_exclusive(self):
         r = harness.run("fixtures.Slow.test_short", "-d", "1", "--hits", "2")
         self.assertRun(r, 2)

@@ -121,3 +121,19 @@ public:
     void test_header_injection() { session.get(server_url + "/first", {{"X-Evil", "a\r\nInjected: yes"}}); }
 };
 LOADS_TESTS(Raw, test_stale_connection, test_garbage_reply, test_header_injection)
+
+// A test that swallows cancellation and keeps going: the runner must still end.
+class Stubborn : public loads::TestCase {
+public:
+    void test_ignores_cancel() {
+        incr_counter("started");
+        for (;;) {
+            try {
+                sleep(3600);
+            } catch (const loads::Cancelled&) {
+                // carries on regardless
+            }
+        }
+    }
+};
+LOADS_TESTS(Stubborn, test_ignores_cancel)
