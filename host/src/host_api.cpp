@@ -1,7 +1,7 @@
 #include "host_api.hpp"
 
+#include <cstddef>
 #include <cstdio>
-#include <mutex>
 #include <string_view>
 
 #include "virtual_user.hpp"
@@ -12,8 +12,13 @@ namespace {
 // Every entry point is noexcept and catches everything: no exception may unwind into plugin code.
 
 int32_t api_http_request(loads_vu* vu, const loads_http_request* request, loads_http_response* response) noexcept {
-    if (vu == nullptr || request == nullptr || response == nullptr) {
-        return LOADS_HTTP_INVALID_URL;
+    // Every field of the version-1 structs must be there; fields appended later are read or
+    // written only when the caller's struct_size says they exist.
+    constexpr std::size_t k_request_v1 = offsetof(loads_http_request, timeout) + sizeof(double);
+    constexpr std::size_t k_response_v1 = offsetof(loads_http_response, elapsed) + sizeof(double);
+    if (vu == nullptr || request == nullptr || response == nullptr || request->struct_size < k_request_v1 ||
+        response->struct_size < k_response_v1) {
+        return LOADS_HTTP_INVALID_REQUEST;
     }
     try {
         return VirtualUser::from(vu)->http_request(*request, *response);
@@ -48,10 +53,9 @@ int32_t api_sleep(loads_vu* vu, double seconds) noexcept {
 }
 
 void api_log(loads_vu*, int32_t level, loads_str message) noexcept {
-    static std::mutex mutex;  // logging is rare; keep lines whole across threads
     static constexpr const char* k_levels[] = {"debug", "info", "warning", "error"};
     const char* tag = level >= 0 && level <= 3 ? k_levels[level] : "info";
-    std::lock_guard lock(mutex);
+    // One fprintf per line: stdio locks the stream, so lines from different threads stay whole.
     std::fprintf(stderr, "[%s] %.*s\n", tag, static_cast<int>(message.len), message.ptr);
 }
 

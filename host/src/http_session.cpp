@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
+
+#include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
@@ -49,6 +52,22 @@ bool is_localhost(std::string_view host) {
            (host.size() > k_suffix.size() && iequals(host.substr(host.size() - k_suffix.size()), k_suffix));
 }
 
+// RFC 9110 token: what a method may be made of (no space, no CR/LF, no separators).
+bool is_token(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
+               std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    });
+}
+
+// A non-blocking peek: has the server closed this idle connection (or sent something unasked)?
+// One extra system call, spent only before requests that must not be resent.
+bool looks_closed(TcpSocket& socket) {
+    char byte;
+    const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
 // The server closed a kept-alive connection before answering: the request can safely be resent.
 bool is_stale_connection(const beast::error_code& ec) {
     return ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
@@ -57,8 +76,8 @@ bool is_stale_connection(const beast::error_code& ec) {
 
 }  // namespace
 
-HttpSession::HttpSession(asio::io_context& ioc, DnsCache& dns, const HttpSettings& settings)
-    : m_ioc(ioc), m_dns(dns), m_resolver(ioc), m_settings(settings) {}
+HttpSession::HttpSession(asio::io_context& ioc, DnsCache& dns, DnsLookups& lookups, const HttpSettings& settings)
+    : m_ioc(ioc), m_dns(dns), m_lookups(lookups), m_wait_timer(ioc), m_settings(settings) {}
 
 HttpSession::~HttpSession() = default;
 
@@ -89,7 +108,10 @@ void HttpSession::close(Connection& c) {
 
 void HttpSession::cancel() {
     m_cancelled = true;
-    m_resolver.cancel();
+    if (m_leading) {
+        m_leading->resolver.cancel();
+    }
+    m_wait_timer.cancel();
     for (auto& c : m_connections) {
         close(*c);
     }
@@ -101,7 +123,10 @@ void HttpSession::check_deadline(clock::time_point now) {
     }
     m_deadline = clock::time_point::max();
     m_timed_out = true;
-    m_resolver.cancel();
+    if (m_leading) {
+        m_leading->resolver.cancel();
+    }
+    m_wait_timer.cancel();
     if (m_active != nullptr) {
         close(*m_active);
     }
@@ -109,6 +134,9 @@ void HttpSession::check_deadline(clock::time_point now) {
 
 bool HttpSession::serialize(const loads_http_request& request, const Url& url) {
     const std::string_view method = text(request.method);
+    if (!is_token(method)) {
+        return false;
+    }
     std::string& out = m_request;
     out.clear();
     out.append(method).append(" ").append(url.target).append(" HTTP/1.1\r\n");
@@ -143,6 +171,45 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url) {
     return true;
 }
 
+boost::system::error_code HttpSession::resolve(const Url& url, DnsCache::Results& endpoints, Yield& yield) {
+    beast::error_code ec;
+    while (!m_cancelled && !m_timed_out) {
+        if (m_dns.find(url.origin, endpoints)) {
+            return {};
+        }
+        if (auto it = m_lookups.find(url.origin); it != m_lookups.end()) {
+            // Another user of this worker is resolving it: wait to be woken, then look again.
+            const std::shared_ptr<DnsLookup> lookup = it->second;
+            lookup->waiters.push_back(&m_wait_timer);
+            m_wait_timer.expires_at(clock::time_point::max());
+            m_wait_timer.async_wait((++m_suspensions, yield[ec]));
+            lookup->forget(&m_wait_timer);
+            // A name that does not resolve fails for everyone at once; a lookup abandoned by its
+            // user (stopped or timed out) is tried again by the next.
+            if (lookup->finished && lookup->result && lookup->result != asio::error::operation_aborted) {
+                return lookup->result;
+            }
+            continue;
+        }
+        m_leading = std::make_shared<DnsLookup>(m_ioc);
+        m_lookups.emplace(url.origin, m_leading);
+        const auto results = m_leading->resolver.async_resolve(url.host, url.port, (++m_suspensions, yield[ec]));
+        if (!ec) {
+            for (const auto& entry : results) {
+                endpoints.push_back(entry.endpoint());
+            }
+            m_dns.store(url.origin, endpoints);
+        }
+        m_lookups.erase(url.origin);
+        m_leading->result = ec;
+        m_leading->finished = true;
+        m_leading->wake_all();  // they find the answer in the cache, or one of them tries again
+        m_leading.reset();
+        return ec;
+    }
+    return asio::error::operation_aborted;
+}
+
 int32_t HttpSession::open(Connection& c, const Url& url, loads_http_response& response, Yield& yield) {
     beast::error_code ec;
     m_deadline = clock::now() + m_settings.connect_timeout;
@@ -153,20 +220,14 @@ int32_t HttpSession::open(Connection& c, const Url& url, loads_http_response& re
         const auto port = static_cast<unsigned short>(std::stoul(url.port));
         endpoints = {{asio::ip::address_v4::loopback(), port}, {asio::ip::address_v6::loopback(), port}};
     } else if (!m_dns.find(url.origin, endpoints)) {
-        const auto results = m_resolver.async_resolve(url.host, url.port, yield[ec]);
+        ec = resolve(url, endpoints, yield);
         if (!m_cancelled && !m_timed_out && ec) {
             return fail(response, LOADS_HTTP_DNS, "cannot resolve " + url.host + ": " + ec.message());
-        }
-        if (!ec) {
-            for (const auto& entry : results) {
-                endpoints.push_back(entry.endpoint());
-            }
-            m_dns.store(url.origin, endpoints);
         }
     }
     if (!m_cancelled && !m_timed_out) {
         m_active = &c;
-        asio::async_connect(c.socket, endpoints, yield[ec]);
+        asio::async_connect(c.socket, endpoints, (++m_suspensions, yield[ec]));
     }
     m_active = nullptr;
     if (m_cancelled) {
@@ -191,50 +252,61 @@ int32_t HttpSession::open(Connection& c, const Url& url, loads_http_response& re
 HttpSession::Outcome HttpSession::exchange(Connection& c, bool reused, bool is_head, beast::error_code& ec,
                                            Yield& yield) {
     m_active = &c;
-    asio::async_write(c.socket, asio::buffer(m_request), yield[ec]);
+    asio::async_write(c.socket, asio::buffer(m_request), (++m_suspensions, yield[ec]));
     if (ec) {
         m_active = nullptr;
         return reused && is_stale_connection(ec) ? Outcome::retry : Outcome::failed;
     }
-    m_response.clear();
-    ResponseParser parser(m_response);
-    parser.header_limit(k_header_limit);
-    parser.body_limit(m_settings.body_limit);
-    parser.skip(is_head);  // a HEAD response announces a length but carries no body
-    for (;;) {
-        if (c.buffer.size() > 0) {
-            const std::size_t used = parser.put(c.buffer.data(), ec);
-            c.buffer.consume(used);
-            if (ec == http::error::need_more) {
-                ec = {};
-            } else if (ec) {
+    bool got_reply_bytes = false;
+    for (;;) {  // one pass per response message: interim 1xx replies are read and dropped
+        m_response.clear();
+        ResponseParser parser(m_response);
+        parser.header_limit(k_header_limit);
+        parser.body_limit(m_settings.body_limit);
+        parser.skip(is_head);  // a HEAD response announces a length but carries no body
+        for (;;) {
+            if (c.buffer.size() > 0) {
+                const std::size_t used = parser.put(c.buffer.data(), ec);
+                c.buffer.consume(used);
+                got_reply_bytes = got_reply_bytes || used > 0;
+                if (ec == http::error::need_more) {
+                    ec = {};
+                } else if (ec) {
+                    break;
+                }
+                if (parser.is_done()) {
+                    break;
+                }
+                if (used > 0 && c.buffer.size() > 0) {
+                    continue;  // header parsed, body bytes still buffered
+                }
+            }
+            const std::size_t n = c.socket.async_read_some(c.buffer.prepare(k_read_chunk), (++m_suspensions, yield[ec]));
+            if (ec == asio::error::eof && parser.got_some()) {
+                parser.put_eof(ec);  // a body delimited by the end of the connection ends here
                 break;
             }
-            if (parser.is_done()) {
+            if (ec) {
                 break;
             }
-            if (used > 0 && c.buffer.size() > 0) {
-                continue;  // header parsed, body bytes still buffered
-            }
+            got_reply_bytes = got_reply_bytes || n > 0;
+            c.buffer.commit(n);
         }
-        const std::size_t n = c.socket.async_read_some(c.buffer.prepare(k_read_chunk), yield[ec]);
-        if (ec == asio::error::eof && parser.got_some()) {
-            parser.put_eof(ec);  // a body delimited by the end of the connection ends here
+        if (ec || !parser.is_done()) {
             break;
         }
-        if (ec) {
-            break;
+        const int status = m_response.status;
+        if (status >= 100 && status < 200 && status != 101) {
+            continue;  // 100 Continue, 103 Early Hints...: the real answer follows
         }
-        c.buffer.commit(n);
-    }
-    m_active = nullptr;
-    if (!ec && parser.is_done()) {
+        m_active = nullptr;
         if (!parser.keep_alive()) {
             close(c);
         }
         return Outcome::ok;
     }
-    return reused && !parser.got_some() && is_stale_connection(ec) ? Outcome::retry : Outcome::failed;
+    m_active = nullptr;
+    return reused && !got_reply_bytes && is_stale_connection(ec) ? Outcome::retry : Outcome::failed;
 }
 
 int32_t HttpSession::perform(const loads_http_request& request, loads_http_response& response, RunStats& stats,
@@ -258,18 +330,23 @@ int32_t HttpSession::perform(const loads_http_request& request, loads_http_respo
     const Url& url = m_last_url;
     if (!serialize(request, url)) {
         return fail(response, LOADS_HTTP_INVALID_REQUEST,
-                    "invalid request header: names and values may not contain CR or LF, names no ':'");
+                    "invalid request: the method must be a token, header names and values may not "
+                    "contain CR or LF, header names no ':'");
     }
     const std::string_view method = text(request.method);
+    // Clamped to a day: a huge (or infinite) per-request timeout must not overflow the clock.
     const auto timeout = request.timeout > 0 ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                   std::chrono::duration<double>(request.timeout))
+                                                   std::chrono::duration<double>(std::min(request.timeout, 86400.0)))
                                              : m_settings.timeout;
 
+    // RFC 9110 9.2.2: only these may be sent again when a kept-alive connection dies under them.
+    const bool idempotent = method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
+                            method == "DELETE" || method == "TRACE";
     m_timed_out = false;
     const auto started = clock::now();
     beast::error_code ec;
     Outcome outcome = Outcome::failed;
-    for (int attempt = 0; attempt < 2; ++attempt) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
         Connection& c = connection_for(url);
         const bool reused = c.open;
         if (!c.open) {
@@ -278,8 +355,15 @@ int32_t HttpSession::perform(const loads_http_request& request, loads_http_respo
                 return rc;
             }
         }
+        if (reused && !idempotent && looks_closed(c.socket)) {
+            close(c);  // the server has hung up: open a new connection rather than risk a resend
+            continue;
+        }
         m_deadline = clock::now() + timeout;
         outcome = exchange(c, reused, method == "HEAD", ec, yield);
+        if (outcome == Outcome::retry && !idempotent) {
+            outcome = Outcome::failed;  // it may have been processed: never send it twice
+        }
         if (outcome != Outcome::ok) {
             close(c);
         }

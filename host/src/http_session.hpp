@@ -19,6 +19,7 @@
 
 #include "asio_types.hpp"
 #include "dns_cache.hpp"
+#include "dns_lookups.hpp"
 #include "http_settings.hpp"
 #include "response_parser.hpp"
 #include "run_stats.hpp"
@@ -28,7 +29,7 @@ namespace loads::host {
 
 class HttpSession {
 public:
-    HttpSession(boost::asio::io_context& ioc, DnsCache& dns, const HttpSettings& settings);
+    HttpSession(boost::asio::io_context& ioc, DnsCache& dns, DnsLookups& lookups, const HttpSettings& settings);
     ~HttpSession();
 
     /// Performs `request`, filling `response` (strings valid until the next call). Records a hit in
@@ -43,6 +44,9 @@ public:
     /// deadline, abort it; perform() then reports a timeout.
     void check_deadline(std::chrono::steady_clock::time_point now);
 
+    /// How many times this session has suspended its user (to tell a test that never yields).
+    std::uint64_t suspensions() const noexcept { return m_suspensions; }
+
 private:
     struct Connection {
         explicit Connection(boost::asio::io_context& ioc) : socket(ioc) {}
@@ -55,6 +59,7 @@ private:
 
     Connection& connection_for(const Url& url);
     int32_t open(Connection& c, const Url& url, loads_http_response& response, Yield& yield);
+    boost::system::error_code resolve(const Url& url, DnsCache::Results& endpoints, Yield& yield);
     Outcome exchange(Connection& c, bool reused, bool is_head, boost::beast::error_code& ec, Yield& yield);
     bool serialize(const loads_http_request& request, const Url& url);
     void close(Connection& c);
@@ -62,10 +67,13 @@ private:
 
     boost::asio::io_context& m_ioc;
     DnsCache& m_dns;
-    TcpResolver m_resolver;
+    DnsLookups& m_lookups;
+    std::shared_ptr<DnsLookup> m_leading;  ///< The lookup this user is doing for others too.
+    SteadyTimer m_wait_timer;              ///< Where this user waits for another's lookup.
     const HttpSettings& m_settings;
     std::vector<std::unique_ptr<Connection>> m_connections;
     bool m_cancelled = false;
+    std::uint64_t m_suspensions = 0;
 
     // Deadline of the step in progress; max() when idle. The watchdog sets m_timed_out.
     std::chrono::steady_clock::time_point m_deadline = std::chrono::steady_clock::time_point::max();

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include "crash_report.hpp"
 #include "fd_limit.hpp"
 #include "fqn.hpp"
 #include "module_finder.hpp"
@@ -74,6 +75,7 @@ int run(const std::vector<std::string>& args) {
         peak_users = std::max<std::uint64_t>(peak_users, u);
     }
     ensure_fd_limit(peak_users);
+    install_crash_report(plan.stack_size / 1024);
 
     // 4. Outputs, then the run itself.
     std::vector<std::unique_ptr<Output>> outputs;

@@ -35,6 +35,7 @@ Described describe(Options& o) {
         ("config", po::value(&o.config), "INI file whose [loads] section sets options; the command line wins")
         ("threads", po::value(&o.threads), "worker threads (default: one per core)")
         ("no-patching", po::bool_switch(&o.no_patching), "give each user its own OS thread, for tests that call blocking libraries")
+        ("stack-size", po::value(&o.stack_kib), "KiB of stack per user, for tests that recurse deeply (default 1024)")
         ("timeout", po::value(&o.timeout), "seconds allowed for one HTTP exchange (default 30)")
         ("connect-timeout", po::value(&o.connect_timeout), "seconds allowed to open a connection (default 10)")
         ("test-dir", po::value(&o.test_dir), "directory searched for test plugins after the current one")
@@ -140,6 +141,10 @@ RunPlan make_plan(const Options& o) {
         throw UsageError("--threads must be between 1 and 1024");
     }
     plan.thread_per_user = o.no_patching;
+    if (o.stack_kib < 64 || o.stack_kib > 1024 * 1024) {
+        throw UsageError("--stack-size must be between 64 and 1048576 KiB");
+    }
+    plan.stack_size = std::size_t{o.stack_kib} * 1024;
     plan.server_url = o.server_url;
     return plan;
 }

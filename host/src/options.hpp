@@ -19,6 +19,7 @@ struct Options {
     std::string list_module;
     std::string test_dir;
     unsigned threads = 0;  ///< 0: one per core.
+    unsigned stack_kib = 1024;
     double grace = 5;
     double timeout = 30;
     double connect_timeout = 10;

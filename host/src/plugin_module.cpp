@@ -107,8 +107,10 @@ const loads_test_v1* PluginModule::resolve(const Fqn& fqn) const {
                          std::to_string(LOADS_ABI_MAJOR) + "." + std::to_string(LOADS_ABI_MINOR) +
                          "; rebuild the plugin against this SDK");
     }
-    if (test->struct_size < sizeof(loads_test_v1) || test->klass == nullptr || test->run == nullptr ||
-        test->klass->struct_size < sizeof(loads_class_v1) || test->klass->create == nullptr) {
+    const loads_class_v1* klass = test->klass;
+    if (test->struct_size < sizeof(loads_test_v1) || test->run == nullptr || klass == nullptr ||
+        klass->struct_size < sizeof(loads_class_v1) || klass->create == nullptr || klass->destroy == nullptr ||
+        klass->set_up == nullptr || klass->tear_down == nullptr) {
         throw UsageError(m_file.string() + ": test " + fqn.str() + " has an incomplete descriptor");
     }
     return test;

@@ -61,8 +61,8 @@ RunReport RunEngine::run(const RunPlan& plan, const ProgressFn& progress, const 
         while (!std::all_of(workers.begin(), workers.end(), [](const auto& w) { return w->done(); })) {
             std::this_thread::sleep_for(k_poll);
             const auto now = clock::now();
-            if (!cancelled && (interrupt.load() || now >= cancel_at)) {
-                report.interrupted = interrupt.load();
+            report.interrupted = report.interrupted || interrupt.load();
+            if (!cancelled && (report.interrupted || now >= cancel_at)) {
                 state.stop_new_tests = true;
                 for (auto& w : workers) {
                     w->cancel_all();
@@ -87,6 +87,7 @@ RunReport RunEngine::run(const RunPlan& plan, const ProgressFn& progress, const 
             }
         }
         finished_before += finished_now();
+        report.interrupted = report.interrupted || interrupt.load();  // no next cycle after Ctrl-C
         for (auto& w : workers) {
             if (w->done()) {
                 w->join();

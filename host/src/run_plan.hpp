@@ -21,6 +21,7 @@ struct RunPlan {
     unsigned threads = 1;                           ///< --threads: worker threads per cycle.
     bool thread_per_user = false;                   ///< --no-patching: one OS thread per user.
     std::string server_url;                         ///< --server-url (empty: the class default).
+    std::size_t stack_size = 1024 * 1024;           ///< --stack-size: each user's coroutine stack.
     HttpSettings http;
 
     /// Tests a hits-mode run executes (0 in duration mode).

@@ -4,13 +4,21 @@
 
 namespace loads::host {
 
-void RunStats::record_hit(std::string_view url, int status, std::uint64_t elapsed_us) {
-    m_latency.record(elapsed_us);
+UrlStats& RunStats::url_entry(std::string_view url) {
     auto it = m_urls.find(url);
     if (it == m_urls.end()) {
-        it = m_urls.emplace(std::string(url), UrlStats{}).first;
+        const std::string_view key = m_urls.size() < k_max_urls ? url : k_other_urls;
+        it = m_urls.find(key);
+        if (it == m_urls.end()) {
+            it = m_urls.emplace(std::string(key), UrlStats{}).first;
+        }
     }
-    UrlStats& u = it->second;
+    return it->second;
+}
+
+void RunStats::record_hit(std::string_view url, int status, std::uint64_t elapsed_us) {
+    m_latency.record(elapsed_us);
+    UrlStats& u = url_entry(url);
     ++u.hits;
     u.successes += (status >= 200 && status < 400) ? 1 : 0;
     u.total_us += elapsed_us;
@@ -50,7 +58,7 @@ void RunStats::incr_counter(std::string_view name, std::int64_t delta) {
 void RunStats::merge(const RunStats& other) {
     m_latency.merge(other.m_latency);
     for (const auto& [url, s] : other.m_urls) {
-        UrlStats& u = m_urls[url];
+        UrlStats& u = url_entry(url);
         u.hits += s.hits;
         u.successes += s.successes;
         u.total_us += s.total_us;

@@ -45,6 +45,9 @@ public:
     /// Distinct digest entries kept per RunStats; beyond it, occurrences go to one "other" entry,
     /// so a test that puts unique ids in its messages cannot grow memory without bound.
     static constexpr std::size_t k_max_problems = 1000;
+    /// Distinct URLs kept; beyond it (URLs carrying unique ids) hits go to k_other_urls.
+    static constexpr std::size_t k_max_urls = 10000;
+    static constexpr std::string_view k_other_urls = "(other URLs)";
 
     void record_hit(std::string_view url, int status, std::uint64_t elapsed_us);
     void record_success() noexcept { ++m_successes; }
@@ -74,6 +77,7 @@ public:
 
 private:
     void add_problem(const ProblemKey& key, std::uint64_t count);
+    UrlStats& url_entry(std::string_view url);
 
     LatencyHistogram m_latency;
     std::unordered_map<std::string, UrlStats, StringHash, std::equal_to<>> m_urls;

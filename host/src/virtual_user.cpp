@@ -1,6 +1,10 @@
 #include "virtual_user.hpp"
 
 #include <cmath>
+#include <optional>
+#include <string>
+
+#include <boost/asio/post.hpp>
 
 #include "host_api.hpp"
 #include "worker.hpp"
@@ -17,7 +21,7 @@ VirtualUser::VirtualUser(Worker& worker, const RunPlan& plan, std::uint32_t inde
       m_plan(plan),
       m_index(index),
       m_cycle_users(cycle_users),
-      m_http(worker.io(), worker.dns(), plan.http),
+      m_http(worker.io(), worker.dns(), worker.lookups(), plan.http),
       m_sleep_timer(worker.io()) {}
 
 bool VirtualUser::may_start_test() const {
@@ -46,12 +50,12 @@ void VirtualUser::run(Yield yield) {
     }
     if (m_plan.duration) {
         while (may_start_test()) {
-            run_one_test(instance);
+            run_and_share_thread(instance);
         }
     } else {
         for (std::uint32_t series : m_plan.hits) {
             for (std::uint32_t i = 0; i < series && may_start_test(); ++i) {
-                run_one_test(instance);
+                run_and_share_thread(instance);
             }
         }
     }
@@ -59,60 +63,78 @@ void VirtualUser::run(Yield yield) {
     m_yield = nullptr;
 }
 
-void VirtualUser::record(int32_t status, const loads_outcome& outcome) {
-    const ProblemKind kind = status == LOADS_STATUS_FAILURE ? ProblemKind::failure : ProblemKind::error;
-    m_worker.stats().record_problem(kind, text(outcome.error_type), text(outcome.message), text(outcome.file),
-                                    outcome.line);
+namespace {
+
+// A failure or error kept until the test's fate is known (its strings copied: the plugin's are
+// only valid until the next call).
+struct Problem {
+    ProblemKind kind;
+    std::string type;
+    std::string message;
+    std::string file;
+    std::uint32_t line;
+};
+
+Problem copy_problem(int32_t status, const loads_outcome& o) {
+    return {status == LOADS_STATUS_FAILURE ? ProblemKind::failure : ProblemKind::error, std::string(text(o.error_type)),
+            std::string(text(o.message)), std::string(text(o.file)), o.line};
 }
+
+}  // namespace
 
 void VirtualUser::run_one_test(void* instance) {
     const loads_test_v1* test = m_plan.test;
     const loads_class_v1* klass = test->klass;
     RunStats& stats = m_worker.stats();
-    // A test interrupted because the runner stopped this user is neither a success nor a problem
-    // of the service: it is counted apart.
-    auto cancelled = [&] {
-        if (m_cancelled) {
-            stats.record_cancelled();
-            return true;
-        }
-        return false;
-    };
 
+    std::optional<Problem> set_up_problem;
+    std::optional<Problem> test_problem;
+    std::optional<Problem> tear_down_problem;
     loads_outcome outcome{};
     outcome.struct_size = sizeof(outcome);
-    int32_t status = klass->set_up(instance, &outcome);
-    if (status != LOADS_STATUS_SUCCESS) {
-        if (!cancelled()) {
-            record(status, outcome);
-            stats.record_test_finished();
-            m_worker.note_test_finished();
+    if (const int32_t status = klass->set_up(instance, &outcome); status != LOADS_STATUS_SUCCESS) {
+        set_up_problem = copy_problem(status, outcome);  // unittest: no test, no tearDown
+    } else {
+        outcome = loads_outcome{};
+        outcome.struct_size = sizeof(outcome);
+        if (const int32_t run = test->run(instance, &outcome); run != LOADS_STATUS_SUCCESS) {
+            test_problem = copy_problem(run, outcome);
         }
+        outcome = loads_outcome{};
+        outcome.struct_size = sizeof(outcome);
+        if (const int32_t down = klass->tear_down(instance, &outcome); down != LOADS_STATUS_SUCCESS) {
+            tear_down_problem = copy_problem(down, outcome);
+        }
+    }
+
+    // A test the runner interrupted is neither a success nor a problem of the service: it is
+    // counted apart, whatever it reported on its way out.
+    if (m_cancelled) {
+        stats.record_cancelled();
         return;
     }
-    outcome = loads_outcome{};
-    outcome.struct_size = sizeof(outcome);
-    status = test->run(instance, &outcome);
-    bool ok = status == LOADS_STATUS_SUCCESS;
-    // Record before tearDown: the outcome's strings are only valid until the next call.
-    if (!ok && !m_cancelled) {
-        record(status, outcome);
-    }
-    outcome = loads_outcome{};
-    outcome.struct_size = sizeof(outcome);
-    const int32_t down = klass->tear_down(instance, &outcome);
-    if (down != LOADS_STATUS_SUCCESS && !m_cancelled) {
-        record(down, outcome);
-        ok = false;
-    }
-    if (cancelled()) {
-        return;
+    bool ok = true;
+    for (const auto* p : {&set_up_problem, &test_problem, &tear_down_problem}) {
+        if (*p) {
+            stats.record_problem((*p)->kind, (*p)->type, (*p)->message, (*p)->file, (*p)->line);
+            ok = false;
+        }
     }
     if (ok) {
         stats.record_success();
     }
     stats.record_test_finished();
     m_worker.note_test_finished();
+}
+
+void VirtualUser::run_and_share_thread(void* instance) {
+    const std::uint64_t before = m_http.suspensions() + m_sleeps;
+    run_one_test(instance);
+    // A test that never waited (no I/O, or it failed before any) would otherwise loop without
+    // giving the other users of this thread, the watchdog or a cancellation a turn.
+    if (m_http.suspensions() + m_sleeps == before) {
+        boost::asio::post(m_worker.io().get_executor(), *m_yield);
+    }
 }
 
 void VirtualUser::cancel() {
@@ -142,6 +164,7 @@ int32_t VirtualUser::sleep(double seconds) {
     }
     const auto duration = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
         std::chrono::duration<double>(std::min(seconds, 1e7)));
+    ++m_sleeps;
     m_sleep_timer.expires_after(duration);
     boost::system::error_code ec;
     m_sleep_timer.async_wait((*m_yield)[ec]);

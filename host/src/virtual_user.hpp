@@ -38,7 +38,7 @@ public:
 
 private:
     void run_one_test(void* instance);
-    void record(int32_t status, const loads_outcome& outcome);
+    void run_and_share_thread(void* instance);
     bool may_start_test() const;
 
     Worker& m_worker;
@@ -49,6 +49,7 @@ private:
     SteadyTimer m_sleep_timer;
     Yield* m_yield = nullptr;
     bool m_cancelled = false;
+    std::uint64_t m_sleeps = 0;
 };
 
 }  // namespace loads::host

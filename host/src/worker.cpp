@@ -6,18 +6,15 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/spawn.hpp>
-#include <boost/context/fixedsize_stack.hpp>
+#include <boost/context/protected_fixedsize_stack.hpp>
 
+#include "crash_report.hpp"
 #include "virtual_user.hpp"
 
 namespace loads::host {
 namespace asio = boost::asio;
 
 namespace {
-// Each user's coroutine stack. Test code, Beast's parser and the SDK all run on it; 256 KiB is
-// ample for them and keeps 10,000 users within a few GiB of address space (pages are only
-// committed when touched).
-constexpr std::size_t k_stack_size = 256 * 1024;
 constexpr auto k_flush_period = std::chrono::milliseconds(500);
 // How often request deadlines are checked: the precision of --timeout and --connect-timeout.
 constexpr auto k_watchdog_period = std::chrono::milliseconds(20);
@@ -84,11 +81,14 @@ void Worker::schedule_watchdog() {
 }
 
 void Worker::thread_main() {
+    const CrashStack crash_stack;  // lets the crash report run even after a stack overflow
     m_live = m_users.size();
     for (auto& user : m_users) {
         VirtualUser* vu = user.get();
         asio::spawn(
-            m_io.get_executor(), std::allocator_arg, boost::context::fixedsize_stack(k_stack_size),
+            // A guard page under each stack turns an overflow into a clean fault (see crash_report)
+            // rather than silent heap corruption; pages are committed only when touched.
+            m_io.get_executor(), std::allocator_arg, boost::context::protected_fixedsize_stack(m_plan.stack_size),
             [vu](Yield yield) { vu->run(yield); },
             [this](std::exception_ptr e) {
                 if (e) {

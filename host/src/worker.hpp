@@ -15,6 +15,7 @@
 
 #include "aggregator.hpp"
 #include "dns_cache.hpp"
+#include "dns_lookups.hpp"
 #include "run_plan.hpp"
 #include "run_stats.hpp"
 
@@ -52,6 +53,7 @@ public:
     boost::asio::io_context& io() noexcept { return m_io; }
     RunStats& stats() noexcept { return m_stats; }
     DnsCache& dns() noexcept { return m_dns; }
+    DnsLookups& lookups() noexcept { return m_lookups; }
     const CycleState& cycle() const noexcept { return m_cycle; }
     void note_test_finished() noexcept { m_finished.fetch_add(1, std::memory_order_relaxed); }
 
@@ -70,6 +72,7 @@ private:
     SteadyTimer m_flush_timer{m_io};
     SteadyTimer m_watchdog{m_io};
     RunStats m_stats;
+    DnsLookups m_lookups;
     std::vector<std::unique_ptr<VirtualUser>> m_users;
     std::size_t m_live = 0;
     std::thread m_thread;

@@ -130,9 +130,19 @@ class RawServer:
                     data += chunk
                 if not data:
                     continue
-                self.requests.append(data.decode(errors="replace"))
+                head, _, body = data.partition(b"\r\n\r\n")
+                length = re.search(rb"(?im)^content-length: *(\d+)", head)
+                while length and len(body) < int(length.group(1)):
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    body += chunk
+                self.requests.append((head + b"\r\n\r\n" + body).decode(errors="replace"))
                 if data.startswith(b"GET /garbage"):
                     conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+                elif data.startswith(b"GET /early"):
+                    conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n"
+                                 b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal")
                 else:
                     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                 time.sleep(0.05)

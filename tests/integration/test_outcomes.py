@@ -104,6 +104,28 @@ if __name__ == "__main__":
     unittest.main()
 
 
+class Scheduling(harness.TestCase):
+    def test_a_test_without_io_does_not_starve_its_thread(self):
+        r = harness.run("fixtures.NoYield.test_fail_fast", "-d", "1", "-u", "4", "--threads", "1")
+        self.assertRun(r, 1)
+        self.assertEqual(r.counter("instances"), 4)
+        self.assertLess(r.elapsed, 4.0)
+
+
+class Stacks(harness.TestCase):
+    def test_default_stack_holds_a_deep_recursion(self):
+        r = harness.run("fixtures.Stack.test_deep_but_fine", "-u", "3")
+        self.assertRun(r, 0)
+        self.assertEqual(r.counter("deep-ok"), 3)
+
+    def test_stack_overflow_is_reported_not_silent(self):
+        r = harness.run("fixtures.Stack.test_overflow", "--stack-size", "128")
+        self.assertNotIn(r.rc, (0, 1, 2), repr(r))
+        if "AddressSanitizer" not in r.err:  # the sanitizer reports it in its own words
+            self.assertEqual(r.rc, -11, repr(r))
+            self.assertIn("overflowed its 128 KiB stack (raise --stack-size)", r.err)
+
+
 class RawServer(harness.TestCase):
     def setUp(self):
         self.server = harness.RawServer()
@@ -123,7 +145,29 @@ class RawServer(harness.TestCase):
         self.assertIn("loads::ConnectionError: invalid HTTP response to GET", r.err)
 
     def test_header_injection_is_refused_before_sending(self):
-        r = harness.run("fixtures.Raw.test_header_injection", "--server-url", self.server.url)
-        self.assertRun(r, 1)
-        self.assertIn("invalid request header", r.err)
+        for test in ("test_header_injection", "test_method_injection"):
+            r = harness.run(f"fixtures.Raw.{test}", "--server-url", self.server.url)
+            self.assertRun(r, 1)
+            self.assertIn("invalid request: the method must be a token", r.err)
         self.assertEqual(self.server.requests, [])
+
+    def test_interim_1xx_replies_are_skipped(self):
+        r = harness.run("fixtures.Raw.test_early_hints", "--server-url", self.server.url)
+        self.assertRun(r, 0)
+        self.assertEqual(r.field("Hits"), 2)
+
+    def test_url_is_requoted_like_requests(self):
+        r = harness.run("fixtures.Raw.test_requote", "--server-url", self.server.url)
+        self.assertRun(r, 0)
+        self.assertTrue(self.server.requests[0].startswith("GET /a%20b?q=x%20y&p=%41%25zz HTTP/1.1\r\n"),
+                        self.server.requests[0])
+
+    def test_call_headers_replace_session_headers(self):
+        r = harness.run("fixtures.Raw.test_header_merge", "--server-url", self.server.url)
+        self.assertRun(r, 0)
+        request = self.server.requests[0].lower()
+        self.assertEqual(request.count("content-type:"), 1, request)
+        self.assertIn("content-type: text/plain", request)
+        self.assertIn("x-session: 1", request)
+        self.assertIn("content-length: 2\r\n", request)
+        self.assertTrue(request.endswith("\r\n\r\n{}"), request)

@@ -86,6 +86,10 @@ public:
         assertNotEqual(1, 2);
         assertEqual(std::string("x"), "x");
         assertEqual(3u, 3);
+        const std::string text = "abc{";
+        assertEqual(text.substr(0, 3).c_str(), "abc");  // compares text, not pointers
+        assertEqual(text[3], '{');
+        assertNotEqual(text.c_str(), "abd");
         incr_counter("all-passed");
     }
     void test_methods() {
@@ -119,8 +123,62 @@ public:
     }
     void test_garbage_reply() { session.get(server_url + "/garbage"); }
     void test_header_injection() { session.get(server_url + "/first", {{"X-Evil", "a\r\nInjected: yes"}}); }
+    void test_method_injection() { session.request("GET /x HTTP/1.1\r\nX-Injected: 1\r\nFoo:", server_url + "/"); }
+    // An interim 103 precedes the real answer; the test must see the 200 and its body.
+    void test_early_hints() {
+        auto res = session.get(server_url + "/early");
+        assertEqual(res.status_code, 200);
+        assertEqual(res.text, "final");
+        assertEqual(session.get(server_url + "/after").text, "ok");
+    }
+    // Spaces and controls in the path are percent-encoded, as Requests does.
+    void test_requote() { assertEqual(session.get(server_url + "/a b?q=x y&p=%41%zz").status_code, 200); }
+    // The call's header replaces the session's header of the same name.
+    void test_header_merge() {
+        session.headers = {{"Content-Type", "application/json"}, {"X-Session", "1"}};
+        session.post(server_url + "/merge", "{}", {{"content-type", "text/plain"}});
+    }
 };
-LOADS_TESTS(Raw, test_stale_connection, test_garbage_reply, test_header_injection)
+LOADS_TESTS(Raw, test_stale_connection, test_garbage_reply, test_header_injection, test_method_injection,
+            test_early_hints, test_requote, test_header_merge)
+
+// A test that fails at once, without any I/O: in duration mode it must not starve the other users
+// of its thread.
+class NoYield : public loads::TestCase {
+public:
+    void test_fail_fast() {
+        if (++m_runs == 1) {
+            incr_counter("instances");
+        }
+        fail("no I/O at all");
+    }
+
+private:
+    int m_runs = 0;
+};
+LOADS_TESTS(NoYield, test_fail_fast)
+
+// Stack use: a moderately deep recursion fits the default stack; an unbounded one hits the guard.
+namespace {
+int recurse(int depth, int limit) {
+    volatile char frame[512];
+    frame[0] = static_cast<char>(depth);
+    if (depth >= limit) {
+        return frame[0];
+    }
+    return recurse(depth + 1, limit) + frame[0] % 2;
+}
+}  // namespace
+
+class Stack : public loads::TestCase {
+public:
+    void test_deep_but_fine() {  // about 300 KiB of frames: more than the old 256 KiB stacks held
+        recurse(0, 600);
+        incr_counter("deep-ok");
+    }
+    void test_overflow() { recurse(0, 1 << 30); }
+};
+LOADS_TESTS(Stack, test_deep_but_fine, test_overflow)
 
 // A test that swallows cancellation and keeps going: the runner must still end.
 class Stubborn : public loads::TestCase {

@@ -92,6 +92,22 @@ TEST_CASE("record_hit keeps per-URL figures") {
     CHECK(none.success_rate() == 0.0);
 }
 
+TEST_CASE("distinct URLs beyond k_max_urls are folded into one entry") {
+    RunStats a;
+    RunStats b;
+    for (std::size_t i = 0; i < RunStats::k_max_urls + 50; ++i) {
+        a.record_hit("/item?id=" + std::to_string(i), 200, 10);
+        b.record_hit("/other?id=" + std::to_string(i), 200, 10);
+    }
+    CHECK(a.urls().size() == RunStats::k_max_urls + 1);
+    CHECK(a.urls().at(std::string(RunStats::k_other_urls)).hits == 50);
+    CHECK(a.hits() == RunStats::k_max_urls + 50);
+    a.merge(b);  // the cap holds across merges, and no hit is lost
+    CHECK(a.urls().size() == RunStats::k_max_urls + 1);
+    CHECK(a.urls().at(std::string(RunStats::k_other_urls)).hits == RunStats::k_max_urls + 100);
+    CHECK(a.hits() == 2 * (RunStats::k_max_urls + 50));
+}
+
 TEST_CASE("counters and outcome totals") {
     RunStats s;
     s.incr_counter("x", 5);

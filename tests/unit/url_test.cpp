@@ -93,3 +93,21 @@ TEST_CASE("parse_url: rejected URLs") {
     CHECK(error.find("https") != std::string::npos);
     CHECK(parse_url("http://h:65535", error).has_value());
 }
+
+TEST_CASE("parse_url: the target is requoted like Requests") {
+    CHECK(parse_ok("http://h/a b").target == "/a%20b");
+    CHECK(parse_ok("http://h/p?q=x y&z=1").target == "/p?q=x%20y&z=1");
+    CHECK(parse_ok("http://h/%41%zz%").target == "/%41%25zz%25");                 // valid escapes kept
+    CHECK(parse_ok("http://h/x\r\nInjected: 1").target == "/x%0D%0AInjected:%201");  // no CR/LF on the wire
+    CHECK(parse_ok("http://h/caf\xc3\xa9").target == "/caf%C3%A9");
+    CHECK(parse_ok("http://h/keep/-._~:@!$&'()*+,;=?a=[1]").target == "/keep/-._~:@!$&'()*+,;=?a=[1]");
+}
+
+TEST_CASE("parse_url: hosts with characters no host name has are refused") {
+    for (const std::string text : {"http://a b/", "http://a\r\nb/", "http://h\"/", "http://[::1 x]/"}) {
+        std::string error;
+        CAPTURE(text);
+        CHECK_FALSE(parse_url(text, error).has_value());
+        CHECK(error.find("invalid URL") != std::string::npos);
+    }
+}

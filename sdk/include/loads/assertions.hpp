@@ -40,11 +40,21 @@ std::string repr(const T& value) {
     }
 }
 
+template <class T>
+constexpr bool is_character_v = std::is_same_v<T, char> || std::is_same_v<T, signed char> ||
+                                std::is_same_v<T, unsigned char> || std::is_same_v<T, wchar_t> ||
+                                std::is_same_v<T, char8_t> || std::is_same_v<T, char16_t> ||
+                                std::is_same_v<T, char32_t>;
+
 template <class A, class B>
 bool equal(const A& a, const B& b) {
-    // Integers of mixed signedness compare by value, not by conversion (no -Wsign-compare traps).
-    if constexpr (std::is_integral_v<A> && std::is_integral_v<B> && !std::is_same_v<A, bool> &&
-                  !std::is_same_v<B, bool>) {
+    if constexpr (std::is_convertible_v<const A&, std::string_view> &&
+                  std::is_convertible_v<const B&, std::string_view>) {
+        // Text compares as text, so assertEqual(s.c_str(), "abc") does not compare pointers.
+        return std::string_view(a) == std::string_view(b);
+    } else if constexpr (std::is_integral_v<A> && std::is_integral_v<B> && !std::is_same_v<A, bool> &&
+                         !std::is_same_v<B, bool> && !is_character_v<A> && !is_character_v<B>) {
+        // Integers of mixed signedness compare by value, not by conversion (no -Wsign-compare traps).
         return std::cmp_equal(a, b);
     } else {
         return a == b;

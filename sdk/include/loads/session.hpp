@@ -7,6 +7,7 @@
 /// the report); any HTTP status, 500 included, is a normal Response for the test to assert on.
 #pragma once
 
+#include <algorithm>
 #include <source_location>
 #include <string>
 #include <string_view>
@@ -74,11 +75,16 @@ public:
             heap_headers.resize(count);
             out = heap_headers.data();
         }
+        // Like Requests, a header given with the call replaces the session's header of the same
+        // name (compared case-insensitively) instead of being sent next to it.
         std::size_t i = 0;
-        for (const HeaderList* list : {static_cast<const HeaderList*>(&headers), &extra}) {
-            for (const auto& [name, value] : *list) {
+        for (const auto& [name, value] : headers) {
+            if (!named_in(name, extra)) {
                 out[i++] = loads_http_header{{name.data(), name.size()}, {value.data(), value.size()}};
             }
+        }
+        for (const auto& [name, value] : extra) {
+            out[i++] = loads_http_header{{name.data(), name.size()}, {value.data(), value.size()}};
         }
 
         loads_http_request req{};
@@ -86,7 +92,7 @@ public:
         req.method = {method.data(), method.size()};
         req.url = {url.data(), url.size()};
         req.headers = out;
-        req.header_count = count;
+        req.header_count = i;
         req.body = {body.data(), body.size()};
         req.timeout = timeout;
 
@@ -121,6 +127,19 @@ public:
     }
 
 private:
+    static bool named_in(const std::string& name, const HeaderList& list) {
+        for (const auto& entry : list) {
+            const std::string& other = entry.first;
+            if (other.size() == name.size() &&
+                std::equal(other.begin(), other.end(), name.begin(), [](char a, char b) {
+                    return (a >= 'A' && a <= 'Z' ? a + 32 : a) == (b >= 'A' && b <= 'Z' ? b + 32 : b);
+                })) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     const loads_host_api* m_host = nullptr;
     loads_vu* m_vu = nullptr;
 };

@@ -5,6 +5,9 @@
 /// `session` keeps its connections between hits. For every test run it calls setUp(), the test
 /// method, then tearDown() (tearDown is skipped when setUp did not succeed). Declare setUp,
 /// tearDown and the test methods public; they are found by name, no `override` needed.
+///
+/// Keep the destructor free of anything that can throw (requests included): destructors are
+/// noexcept in C++, so an exception there ends the whole runner. Clean up in tearDown instead.
 #pragma once
 
 #include <cstdint>
