@@ -149,3 +149,15 @@ class RawServer:
 
     def stop(self):
         self.sock.close()
+
+
+class ServerTestCase(TestCase):
+    """A test class sharing one sample server (self.server) across its tests."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(threads=2)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()

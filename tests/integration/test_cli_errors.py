@@ -95,15 +95,7 @@ class CliErrors(harness.TestCase):
         self.assertRegex(r.out.strip(), r"^\d+\.\d+\.\d+$")
 
 
-class ConfigFile(harness.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = harness.Server()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
+class ConfigFile(harness.ServerTestCase):
     def write(self, text):
         f = tempfile.NamedTemporaryFile("w", suffix=".ini", delete=False)
         f.write(text)

@@ -2,15 +2,7 @@
 import harness
 
 
-class Counts(harness.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = harness.Server(threads=2)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
+class Counts(harness.ServerTestCase):
     def test_seed_cycles_run_exactly_1200_tests(self):
         r = harness.run("example.TestWebSite.test_es", "--server-url", self.server.url, "-u", "10:20:30", "--hits", "20")
         self.assertRun(r, 0)

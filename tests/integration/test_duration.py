@@ -13,15 +13,7 @@ def duration_of(result):
     return float(re.search(r"^Duration: ([\d.]+) seconds$", result.out, re.M).group(1))
 
 
-class Duration(harness.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = harness.Server(threads=2)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
+class Duration(harness.ServerTestCase):
     def test_runs_for_the_duration(self):
         r = harness.run("fixtures.Slow.test_get_and_pause", "--server-url", self.server.url, "-d", "1.5", "-u", "5")
         self.assertRun(r, 0)

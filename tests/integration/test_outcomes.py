@@ -4,15 +4,7 @@ import re
 import harness
 
 
-class Outcomes(harness.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = harness.Server(threads=2)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
+class Outcomes(harness.ServerTestCase):
     def run_test(self, fqn, *args):
         return harness.run(fqn, "--server-url", self.server.url, *args)
 
