@@ -80,6 +80,10 @@ void Worker::schedule_watchdog() {
     });
 }
 
+// Every coroutine spawned here runs to its end: users are cancelled, never destroyed while
+// suspended (io.run() only returns once all have finished). That matters because destroying a
+// suspended Boost.Context fiber unwinds it with an exception that the SDK's catch-all trampolines
+// would swallow.
 void Worker::thread_main() {
     const CrashStack crash_stack;  // lets the crash report run even after a stack overflow
     m_live = m_users.size();
