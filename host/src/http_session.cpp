@@ -81,6 +81,11 @@ HttpSession::HttpSession(asio::io_context& ioc, DnsCache& dns, DnsLookups& looku
 
 HttpSession::~HttpSession() = default;
 
+Yield HttpSession::suspend(Yield& yield, beast::error_code& ec) {
+    ++m_suspensions;  // every asynchronous operation suspends the user until it completes
+    return yield[ec];
+}
+
 int32_t HttpSession::fail(loads_http_response& response, int32_t kind, std::string message) {
     m_error = std::move(message);
     response.error_kind = kind;
@@ -182,7 +187,7 @@ boost::system::error_code HttpSession::resolve(const Url& url, DnsCache::Results
             const std::shared_ptr<DnsLookup> lookup = it->second;
             lookup->waiters.push_back(&m_wait_timer);
             m_wait_timer.expires_at(clock::time_point::max());
-            m_wait_timer.async_wait((++m_suspensions, yield[ec]));
+            m_wait_timer.async_wait(suspend(yield, ec));
             lookup->forget(&m_wait_timer);
             // A name that does not resolve fails for everyone at once; a lookup abandoned by its
             // user (stopped or timed out) is tried again by the next.
@@ -193,7 +198,7 @@ boost::system::error_code HttpSession::resolve(const Url& url, DnsCache::Results
         }
         m_leading = std::make_shared<DnsLookup>(m_ioc);
         m_lookups.emplace(url.origin, m_leading);
-        const auto results = m_leading->resolver.async_resolve(url.host, url.port, (++m_suspensions, yield[ec]));
+        const auto results = m_leading->resolver.async_resolve(url.host, url.port, suspend(yield, ec));
         if (!ec) {
             for (const auto& entry : results) {
                 endpoints.push_back(entry.endpoint());
@@ -227,7 +232,7 @@ int32_t HttpSession::open(Connection& c, const Url& url, loads_http_response& re
     }
     if (!m_cancelled && !m_timed_out) {
         m_active = &c;
-        asio::async_connect(c.socket, endpoints, (++m_suspensions, yield[ec]));
+        asio::async_connect(c.socket, endpoints, suspend(yield, ec));
     }
     m_active = nullptr;
     if (m_cancelled) {
@@ -252,7 +257,7 @@ int32_t HttpSession::open(Connection& c, const Url& url, loads_http_response& re
 HttpSession::Outcome HttpSession::exchange(Connection& c, bool reused, bool is_head, beast::error_code& ec,
                                            Yield& yield) {
     m_active = &c;
-    asio::async_write(c.socket, asio::buffer(m_request), (++m_suspensions, yield[ec]));
+    asio::async_write(c.socket, asio::buffer(m_request), suspend(yield, ec));
     if (ec) {
         m_active = nullptr;
         return reused && is_stale_connection(ec) ? Outcome::retry : Outcome::failed;
@@ -281,7 +286,7 @@ HttpSession::Outcome HttpSession::exchange(Connection& c, bool reused, bool is_h
                     continue;  // header parsed, body bytes still buffered
                 }
             }
-            const std::size_t n = c.socket.async_read_some(c.buffer.prepare(k_read_chunk), (++m_suspensions, yield[ec]));
+            const std::size_t n = c.socket.async_read_some(c.buffer.prepare(k_read_chunk), suspend(yield, ec));
             if (ec == asio::error::eof && parser.got_some()) {
                 parser.put_eof(ec);  // a body delimited by the end of the connection ends here
                 break;

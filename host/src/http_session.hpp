@@ -63,6 +63,7 @@ private:
     Outcome exchange(Connection& c, bool reused, bool is_head, boost::beast::error_code& ec, Yield& yield);
     bool serialize(const loads_http_request& request, const Url& url);
     void close(Connection& c);
+    Yield suspend(Yield& yield, boost::beast::error_code& ec);
     int32_t fail(loads_http_response& response, int32_t kind, std::string message);
 
     boost::asio::io_context& m_ioc;
