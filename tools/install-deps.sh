@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build ccache pkg-config git
+  build-essential cmake ninja-build ccache pkg-config git clang-format
   libboost1.81-dev libboost-context1.81-dev libboost-program-options1.81-dev
   libzmq3-dev cppzmq-dev libsimdjson-dev doctest-dev libssl-dev
   python3

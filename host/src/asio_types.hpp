@@ -16,7 +16,8 @@ using Executor = boost::asio::io_context::executor_type;
 using Yield = boost::asio::basic_yield_context<Executor>;
 using TcpSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>;
 using TcpResolver = boost::asio::ip::basic_resolver<boost::asio::ip::tcp, Executor>;
-using SteadyTimer = boost::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                                      boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
+using SteadyTimer =
+    boost::asio::basic_waitable_timer<std::chrono::steady_clock,
+                                      boost::asio::wait_traits<std::chrono::steady_clock>, Executor>;
 
 }  // namespace loads::host

@@ -35,14 +35,16 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
         }
         if (line.front() == '[') {
             if (line.back() != ']') {
-                throw UsageError(path + ":" + std::to_string(number) + ": malformed section header '" + line + "'");
+                throw UsageError(path + ":" + std::to_string(number) + ": malformed section header '" + line +
+                                 "'");
             }
             section = trim(line.substr(1, line.size() - 2));
             continue;
         }
         const auto eq = line.find_first_of("=:");
         if (eq == std::string::npos) {
-            throw UsageError(path + ":" + std::to_string(number) + ": expected 'key = value', got '" + line + "'");
+            throw UsageError(path + ":" + std::to_string(number) + ": expected 'key = value', got '" + line +
+                             "'");
         }
         if (section != "loads") {
             continue;

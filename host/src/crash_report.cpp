@@ -40,10 +40,11 @@ void install_crash_report(std::size_t stack_kib) {
     if (under_address_sanitizer()) {
         return;
     }
-    const int n = std::snprintf(g_message, sizeof g_message,
-                                "loads-runner: fatal: invalid memory access in a test; if it recurses deeply, it "
-                                "may have overflowed its %zu KiB stack (raise --stack-size)\n",
-                                stack_kib);
+    const int n =
+        std::snprintf(g_message, sizeof g_message,
+                      "loads-runner: fatal: invalid memory access in a test; if it recurses deeply, it "
+                      "may have overflowed its %zu KiB stack (raise --stack-size)\n",
+                      stack_kib);
     g_message_len = n > 0 ? std::min<std::size_t>(static_cast<std::size_t>(n), sizeof g_message - 1) : 0;
     struct sigaction action {};
     action.sa_handler = on_fatal_signal;

@@ -13,7 +13,8 @@ Cycle parse_cycle(std::string_view text, std::string_view option) {
     std::size_t start = 0;
     while (true) {
         const std::size_t end = text.find(':', start);
-        const std::string_view part = text.substr(start, end == std::string_view::npos ? text.npos : end - start);
+        const std::string_view part =
+            text.substr(start, end == std::string_view::npos ? text.npos : end - start);
         std::uint32_t value = 0;
         const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
         if (part.empty() || ec != std::errc{} || ptr != part.data() + part.size() || value == 0) {

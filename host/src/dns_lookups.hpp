@@ -26,7 +26,9 @@ struct DnsLookup {
         }
         waiters.clear();
     }
-    void forget(SteadyTimer* t) { waiters.erase(std::remove(waiters.begin(), waiters.end(), t), waiters.end()); }
+    void forget(SteadyTimer* t) {
+        waiters.erase(std::remove(waiters.begin(), waiters.end(), t), waiters.end());
+    }
 };
 
 /// Per worker, so used from one thread only: no lock.

@@ -23,8 +23,9 @@ void ensure_fd_limit(std::uint64_t users) {
         }
     }
     if (lim.rlim_cur != RLIM_INFINITY && users + k_reserve > lim.rlim_cur) {
-        throw EnvironmentError("open-files limit is " + std::to_string(lim.rlim_cur) + " but " + std::to_string(users) +
-                               " users need at least " + std::to_string(users + k_reserve) +
+        throw EnvironmentError("open-files limit is " + std::to_string(lim.rlim_cur) + " but " +
+                               std::to_string(users) + " users need at least " +
+                               std::to_string(users + k_reserve) +
                                "; raise it (ulimit -n, or the hard limit in /etc/security/limits.conf)");
     }
 }

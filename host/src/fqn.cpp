@@ -14,8 +14,8 @@ bool is_identifier(std::string_view s, bool allow_dash) {
         return false;
     }
     for (char c : s) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                        (allow_dash && c == '-');
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                        c == '_' || (allow_dash && c == '-');
         if (!ok) {
             return false;
         }
@@ -38,7 +38,9 @@ std::vector<std::string_view> split_dots(std::string_view text) {
 
 }  // namespace
 
-std::string Fqn::symbol() const { return std::string(LOADS_TEST_SYMBOL_PREFIX) + klass + "__" + test; }
+std::string Fqn::symbol() const {
+    return std::string(LOADS_TEST_SYMBOL_PREFIX) + klass + "__" + test;
+}
 
 void check_module_name(std::string_view module) {
     for (std::string_view part : split_dots(module)) {
@@ -53,7 +55,8 @@ Fqn parse_fqn(std::string_view text) {
     const std::vector<std::string_view> parts = split_dots(text);
     const std::string shown(text);
     if (parts.size() < 3) {
-        throw UsageError("invalid test name '" + shown + "': expected module.Class.test, e.g. example.TestWebSite.test_es");
+        throw UsageError("invalid test name '" + shown +
+                         "': expected module.Class.test, e.g. example.TestWebSite.test_es");
     }
     Fqn fqn;
     fqn.klass = parts[parts.size() - 2];
@@ -69,12 +72,14 @@ Fqn parse_fqn(std::string_view text) {
         fqn.module += parts[i];
     }
     if (!is_identifier(fqn.klass, false) || !is_identifier(fqn.test, false)) {
-        throw UsageError("invalid test name '" + shown + "': class and test must be C++ identifiers (expected module.Class.test)");
+        throw UsageError("invalid test name '" + shown +
+                         "': class and test must be C++ identifiers (expected module.Class.test)");
     }
     // The symbol joins class and method with "__": a class name containing "__" or ending in '_'
     // would make the split ambiguous (Foo_ + bar and Foo + _bar give the same symbol).
     if (fqn.klass.find("__") != std::string::npos || fqn.klass.back() == '_') {
-        throw UsageError("invalid test name '" + shown + "': class names may not contain '__' or end with '_'");
+        throw UsageError("invalid test name '" + shown +
+                         "': class names may not contain '__' or end with '_'");
     }
     return fqn;
 }

@@ -7,24 +7,26 @@
 namespace loads::host {
 namespace {
 
-constexpr unsigned k_sub_bits = 10;                        // 1024 sub-buckets per power of two
-constexpr std::uint64_t k_half = 1ULL << k_sub_bits;       // 1024
-constexpr std::uint64_t k_linear = k_half * 2;             // values below 2048 are exact
+constexpr unsigned k_sub_bits = 10;                   // 1024 sub-buckets per power of two
+constexpr std::uint64_t k_half = 1ULL << k_sub_bits;  // 1024
+constexpr std::uint64_t k_linear = k_half * 2;        // values below 2048 are exact
 constexpr unsigned k_top_bit = 63 - std::countl_zero(LatencyHistogram::k_max_value_us);  // 31
-constexpr std::size_t k_buckets = (k_top_bit - k_sub_bits + 1) * k_half + k_half;       // 23552
+constexpr std::size_t k_buckets = (k_top_bit - k_sub_bits + 1) * k_half + k_half;        // 23552
 
 }  // namespace
 
 LatencyHistogram::LatencyHistogram() : m_counts(k_buckets, 0) {}
 
-std::size_t LatencyHistogram::bucket_count() noexcept { return k_buckets; }
+std::size_t LatencyHistogram::bucket_count() noexcept {
+    return k_buckets;
+}
 
 std::size_t LatencyHistogram::index_of(std::uint64_t v) noexcept {
     if (v < k_linear) {
         return static_cast<std::size_t>(v);
     }
     const unsigned msb = 63 - std::countl_zero(v);  // >= 11
-    const unsigned shift = msb - k_sub_bits;          // >= 1; v >> shift is in [1024, 2047]
+    const unsigned shift = msb - k_sub_bits;        // >= 1; v >> shift is in [1024, 2047]
     return static_cast<std::size_t>((shift + 1) * k_half + ((v >> shift) - k_half));
 }
 

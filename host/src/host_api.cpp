@@ -11,7 +11,8 @@ namespace {
 
 // Every entry point is noexcept and catches everything: no exception may unwind into plugin code.
 
-int32_t api_http_request(loads_vu* vu, const loads_http_request* request, loads_http_response* response) noexcept {
+int32_t api_http_request(loads_vu* vu, const loads_http_request* request,
+                         loads_http_response* response) noexcept {
     // Every field of the version-1 structs must be there; fields appended later are read or
     // written only when the caller's struct_size says they exist.
     constexpr std::size_t k_request_v1 = offsetof(loads_http_request, timeout) + sizeof(double);
@@ -60,11 +61,14 @@ void api_log(loads_vu*, int32_t level, loads_str message) noexcept {
 }
 
 constexpr loads_host_api k_api = {
-    sizeof(loads_host_api), LOADS_ABI_MAJOR, LOADS_ABI_MINOR, &api_http_request, &api_incr_counter, &api_sleep, &api_log,
+    sizeof(loads_host_api), LOADS_ABI_MAJOR, LOADS_ABI_MINOR, &api_http_request,
+    &api_incr_counter,      &api_sleep,      &api_log,
 };
 
 }  // namespace
 
-const loads_host_api* host_api() noexcept { return &k_api; }
+const loads_host_api* host_api() noexcept {
+    return &k_api;
+}
 
 }  // namespace loads::host

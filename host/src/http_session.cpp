@@ -24,8 +24,12 @@ constexpr std::size_t k_read_chunk = 16 * 1024;
 constexpr std::uint32_t k_header_limit = 64 * 1024;
 const std::string k_cancelled = "virtual user stopped by the runner";
 
-loads_str view(const std::string& s) { return {s.data(), s.size()}; }
-std::string_view text(const loads_str& s) { return {s.ptr, s.len}; }
+loads_str view(const std::string& s) {
+    return {s.data(), s.size()};
+}
+std::string_view text(const loads_str& s) {
+    return {s.ptr, s.len};
+}
 
 std::string seconds_text(std::chrono::milliseconds ms) {
     char buf[32];
@@ -35,14 +39,16 @@ std::string seconds_text(std::chrono::milliseconds ms) {
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
 }
 
 // Characters that would end the header line or the name early: sending them would let a test
 // inject headers or split the request.
 bool safe_header_part(std::string_view s, bool is_name) {
-    return std::none_of(s.begin(), s.end(), [&](char c) { return c == '\r' || c == '\n' || (is_name && c == ':'); }) &&
+    return std::none_of(s.begin(), s.end(),
+                        [&](char c) { return c == '\r' || c == '\n' || (is_name && c == ':'); }) &&
            !(is_name && s.empty());
 }
 
@@ -76,7 +82,8 @@ bool is_stale_connection(const beast::error_code& ec) {
 
 }  // namespace
 
-HttpSession::HttpSession(asio::io_context& ioc, DnsCache& dns, DnsLookups& lookups, const HttpSettings& settings)
+HttpSession::HttpSession(asio::io_context& ioc, DnsCache& dns, DnsLookups& lookups,
+                         const HttpSettings& settings)
     : m_ioc(ioc), m_dns(dns), m_lookups(lookups), m_wait_timer(ioc), m_settings(settings) {}
 
 HttpSession::~HttpSession() = default;
@@ -241,8 +248,9 @@ int32_t HttpSession::open(Connection& c, const Url& url, loads_http_response& re
     }
     if (m_timed_out) {
         close(c);
-        return fail(response, LOADS_HTTP_TIMEOUT,
-                    "connecting to " + url.origin + " timed out after " + seconds_text(m_settings.connect_timeout));
+        return fail(
+            response, LOADS_HTTP_TIMEOUT,
+            "connecting to " + url.origin + " timed out after " + seconds_text(m_settings.connect_timeout));
     }
     if (ec) {
         close(c);
@@ -286,7 +294,8 @@ HttpSession::Outcome HttpSession::exchange(Connection& c, bool reused, bool is_h
                     continue;  // header parsed, body bytes still buffered
                 }
             }
-            const std::size_t n = c.socket.async_read_some(c.buffer.prepare(k_read_chunk), suspend(yield, ec));
+            const std::size_t n =
+                c.socket.async_read_some(c.buffer.prepare(k_read_chunk), suspend(yield, ec));
             if (ec == asio::error::eof && parser.got_some()) {
                 parser.put_eof(ec);  // a body delimited by the end of the connection ends here
                 break;
@@ -314,8 +323,8 @@ HttpSession::Outcome HttpSession::exchange(Connection& c, bool reused, bool is_h
     return reused && !got_reply_bytes && is_stale_connection(ec) ? Outcome::retry : Outcome::failed;
 }
 
-int32_t HttpSession::perform(const loads_http_request& request, loads_http_response& response, RunStats& stats,
-                             Yield& yield) {
+int32_t HttpSession::perform(const loads_http_request& request, loads_http_response& response,
+                             RunStats& stats, Yield& yield) {
     const std::string_view url_text = text(request.url);
     m_url.assign(url_text);
     response.url = view(m_url);
@@ -340,9 +349,10 @@ int32_t HttpSession::perform(const loads_http_request& request, loads_http_respo
     }
     const std::string_view method = text(request.method);
     // Clamped to a day: a huge (or infinite) per-request timeout must not overflow the clock.
-    const auto timeout = request.timeout > 0 ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                   std::chrono::duration<double>(std::min(request.timeout, 86400.0)))
-                                             : m_settings.timeout;
+    const auto timeout = request.timeout > 0
+                             ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::duration<double>(std::min(request.timeout, 86400.0)))
+                             : m_settings.timeout;
 
     // RFC 9110 9.2.2: only these may be sent again when a kept-alive connection dies under them.
     const bool idempotent = method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
@@ -390,12 +400,13 @@ int32_t HttpSession::perform(const loads_http_request& request, loads_http_respo
         const bool protocol = ec.category() == http::make_error_code(http::error::bad_version).category() &&
                               ec != http::error::partial_message;
         if (protocol) {
-            return fail(response, LOADS_HTTP_PROTOCOL,
-                        "invalid HTTP response to " + std::string(method) + " " + m_url + ": " + ec.message());
+            return fail(
+                response, LOADS_HTTP_PROTOCOL,
+                "invalid HTTP response to " + std::string(method) + " " + m_url + ": " + ec.message());
         }
         return fail(response, LOADS_HTTP_CONNECTION,
-                    "connection to " + url.origin + " failed during " + std::string(method) + " " + m_url + ": " +
-                        ec.message());
+                    "connection to " + url.origin + " failed during " + std::string(method) + " " + m_url +
+                        ": " + ec.message());
     }
 
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();

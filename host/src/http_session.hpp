@@ -29,7 +29,8 @@ namespace loads::host {
 
 class HttpSession {
 public:
-    HttpSession(boost::asio::io_context& ioc, DnsCache& dns, DnsLookups& lookups, const HttpSettings& settings);
+    HttpSession(boost::asio::io_context& ioc, DnsCache& dns, DnsLookups& lookups,
+                const HttpSettings& settings);
     ~HttpSession();
 
     /// Performs `request`, filling `response` (strings valid until the next call). Records a hit in

@@ -3,8 +3,8 @@
 // cannot support the run, 4 internal error, 130 interrupted.
 #include <atomic>
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>

@@ -26,7 +26,8 @@ std::vector<std::filesystem::path> module_search_path(const std::string& test_di
     return dirs;
 }
 
-std::filesystem::path find_module(const std::string& module, const std::vector<std::filesystem::path>& search) {
+std::filesystem::path find_module(const std::string& module,
+                                  const std::vector<std::filesystem::path>& search) {
     // pkg.sub.name → pkg/sub + {libname.so, name.so}
     std::filesystem::path subdir;
     std::string base = module;
@@ -50,8 +51,8 @@ std::filesystem::path find_module(const std::string& module, const std::vector<s
         }
         tried += (tried.empty() ? "" : ", ") + (dir / subdir).string();
     }
-    throw UsageError("module '" + module + "' not found: looked for " + names[0] + " and " + names[1] + " in " +
-                     tried + " (set --test-dir or LOADS_PATH)");
+    throw UsageError("module '" + module + "' not found: looked for " + names[0] + " and " + names[1] +
+                     " in " + tried + " (set --test-dir or LOADS_PATH)");
 }
 
 }  // namespace loads::host

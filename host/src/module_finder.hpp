@@ -13,6 +13,7 @@ std::vector<std::filesystem::path> module_search_path(const std::string& test_di
 
 /// Finds `libNAME.so` or `NAME.so` for module NAME (`pkg.sub.NAME` → `pkg/sub/libNAME.so`).
 /// @throws UsageError naming every directory and file name that was tried.
-std::filesystem::path find_module(const std::string& module, const std::vector<std::filesystem::path>& search);
+std::filesystem::path find_module(const std::string& module,
+                                  const std::vector<std::filesystem::path>& search);
 
 }  // namespace loads::host

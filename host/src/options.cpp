@@ -54,7 +54,8 @@ bool parse_bool(const ConfigEntry& e, const std::string& path) {
     if (v == "false" || v == "False" || v == "no" || v == "off" || v == "0") {
         return false;
     }
-    throw UsageError(path + ":" + std::to_string(e.line) + ": '" + e.key + "' takes true or false, not '" + v + "'");
+    throw UsageError(path + ":" + std::to_string(e.line) + ": '" + e.key + "' takes true or false, not '" +
+                     v + "'");
 }
 
 }  // namespace
@@ -80,8 +81,10 @@ Options parse_options(const std::vector<std::string>& args) {
             std::vector<std::string> file_args;
             for (const ConfigEntry& e : read_config_file(path)) {
                 const po::option_description* desc = d.all.find_nothrow(e.key, false);
-                if (e.key == "config" || e.key == "help" || e.key == "version" || e.key == "list" || desc == nullptr) {
-                    throw UsageError(path + ":" + std::to_string(e.line) + ": unknown key '" + e.key + "' in [loads]");
+                if (e.key == "config" || e.key == "help" || e.key == "version" || e.key == "list" ||
+                    desc == nullptr) {
+                    throw UsageError(path + ":" + std::to_string(e.line) + ": unknown key '" + e.key +
+                                     "' in [loads]");
                 }
                 const bool is_switch = e.key == "quiet" || e.key == "no-patching";
                 if (is_switch) {

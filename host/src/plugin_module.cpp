@@ -23,7 +23,8 @@ std::vector<TestName> list_tests(const std::filesystem::path& file) {
         boost::dll::library_info info(file);
         symbols = info.symbols(LOADS_TEST_SECTION);
     } catch (const std::exception& e) {
-        throw UsageError(file.string() + " is not a loads plugin: not a readable shared library (" + e.what() + ")");
+        throw UsageError(file.string() + " is not a loads plugin: not a readable shared library (" +
+                         e.what() + ")");
     }
     std::vector<TestName> tests;
     for (const auto& s : symbols) {
@@ -33,15 +34,18 @@ std::vector<TestName> list_tests(const std::filesystem::path& file) {
         }
     }
     if (tests.empty()) {
-        throw UsageError(file.string() + " is not a loads plugin: it exports no tests (build it with loads-build "
-                                         "or loads_add_test_plugin, and register tests with LOADS_TESTS)");
+        throw UsageError(file.string() +
+                         " is not a loads plugin: it exports no tests (build it with loads-build "
+                         "or loads_add_test_plugin, and register tests with LOADS_TESTS)");
     }
-    std::sort(tests.begin(), tests.end(),
-              [](const TestName& a, const TestName& b) { return std::tie(a.klass, a.test) < std::tie(b.klass, b.test); });
+    std::sort(tests.begin(), tests.end(), [](const TestName& a, const TestName& b) {
+        return std::tie(a.klass, a.test) < std::tie(b.klass, b.test);
+    });
     return tests;
 }
 
-PluginModule::PluginModule(std::filesystem::path file, std::unique_ptr<Library> lib, std::vector<TestName> tests)
+PluginModule::PluginModule(std::filesystem::path file, std::unique_ptr<Library> lib,
+                           std::vector<TestName> tests)
     : m_file(std::move(file)), m_lib(std::move(lib)), m_tests(std::move(tests)) {}
 
 PluginModule::~PluginModule() = default;
@@ -62,8 +66,8 @@ std::shared_ptr<PluginModule> PluginModule::load(const std::filesystem::path& fi
 }
 
 const loads_test_v1* PluginModule::resolve(const Fqn& fqn) const {
-    const bool class_known = std::any_of(m_tests.begin(), m_tests.end(),
-                                         [&](const TestName& t) { return t.klass == fqn.klass; });
+    const bool class_known =
+        std::any_of(m_tests.begin(), m_tests.end(), [&](const TestName& t) { return t.klass == fqn.klass; });
     if (!class_known) {
         std::set<std::string> classes;
         for (const auto& t : m_tests) {
@@ -73,8 +77,8 @@ const loads_test_v1* PluginModule::resolve(const Fqn& fqn) const {
         for (const auto& c : classes) {
             list += (list.empty() ? "" : ", ") + c;
         }
-        throw UsageError("class '" + fqn.klass + "' not found in module '" + fqn.module + "' (" + m_file.string() +
-                         "); it has: " + list);
+        throw UsageError("class '" + fqn.klass + "' not found in module '" + fqn.module + "' (" +
+                         m_file.string() + "); it has: " + list);
     }
     const bool test_known = std::any_of(m_tests.begin(), m_tests.end(), [&](const TestName& t) {
         return t.klass == fqn.klass && t.test == fqn.test;
@@ -86,8 +90,8 @@ const loads_test_v1* PluginModule::resolve(const Fqn& fqn) const {
                 list += (list.empty() ? "" : ", ") + t.test;
             }
         }
-        throw UsageError("test '" + fqn.test + "' not found in class '" + fqn.klass + "' of module '" + fqn.module +
-                         "'; it has: " + list);
+        throw UsageError("test '" + fqn.test + "' not found in class '" + fqn.klass + "' of module '" +
+                         fqn.module + "'; it has: " + list);
     }
     const loads_test_v1* test = nullptr;
     try {
@@ -102,15 +106,15 @@ const loads_test_v1* PluginModule::resolve(const Fqn& fqn) const {
                          " has no valid descriptor");
     }
     if (test->abi_major != LOADS_ABI_MAJOR || test->abi_minor > LOADS_ABI_MINOR) {
-        throw UsageError(m_file.string() + " was built for loads ABI " + std::to_string(test->abi_major) + "." +
-                         std::to_string(test->abi_minor) + " but this loads-runner supports ABI " +
+        throw UsageError(m_file.string() + " was built for loads ABI " + std::to_string(test->abi_major) +
+                         "." + std::to_string(test->abi_minor) + " but this loads-runner supports ABI " +
                          std::to_string(LOADS_ABI_MAJOR) + "." + std::to_string(LOADS_ABI_MINOR) +
                          "; rebuild the plugin against this SDK");
     }
     const loads_class_v1* klass = test->klass;
     if (test->struct_size < sizeof(loads_test_v1) || test->run == nullptr || klass == nullptr ||
-        klass->struct_size < sizeof(loads_class_v1) || klass->create == nullptr || klass->destroy == nullptr ||
-        klass->set_up == nullptr || klass->tear_down == nullptr) {
+        klass->struct_size < sizeof(loads_class_v1) || klass->create == nullptr ||
+        klass->destroy == nullptr || klass->set_up == nullptr || klass->tear_down == nullptr) {
         throw UsageError(m_file.string() + ": test " + fqn.str() + " has an incomplete descriptor");
     }
     return test;

@@ -17,7 +17,8 @@ constexpr auto k_progress_period = std::chrono::milliseconds(100);
 constexpr auto k_stop_timeout = std::chrono::seconds(5);
 }  // namespace
 
-RunReport RunEngine::run(const RunPlan& plan, const ProgressFn& progress, const std::atomic<bool>& interrupt) {
+RunReport RunEngine::run(const RunPlan& plan, const ProgressFn& progress,
+                         const std::atomic<bool>& interrupt) {
     RunReport report;
     report.started = std::chrono::system_clock::now();
     const auto run_start = clock::now();
@@ -33,7 +34,8 @@ RunReport RunEngine::run(const RunPlan& plan, const ProgressFn& progress, const 
         if (plan.duration) {
             state.deadline = cycle_start + *plan.duration;
         }
-        const std::size_t nworkers = plan.thread_per_user ? users : std::min<std::size_t>(plan.threads, users);
+        const std::size_t nworkers =
+            plan.thread_per_user ? users : std::min<std::size_t>(plan.threads, users);
         std::vector<std::unique_ptr<Worker>> workers;
         for (std::size_t w = 0; w < nworkers; ++w) {
             workers.push_back(std::make_unique<Worker>(plan, state, m_dns, m_aggregator));
@@ -78,7 +80,8 @@ RunReport RunEngine::run(const RunPlan& plan, const ProgressFn& progress, const 
                 double fraction = 0;
                 if (plan.duration) {
                     const double per_cycle = std::chrono::duration<double>(*plan.duration).count();
-                    const double in_cycle = std::min(std::chrono::duration<double>(now - cycle_start).count(), per_cycle);
+                    const double in_cycle =
+                        std::min(std::chrono::duration<double>(now - cycle_start).count(), per_cycle);
                     fraction = (double(c) * per_cycle + in_cycle) / (double(plan.users.size()) * per_cycle);
                 } else if (total > 0) {
                     fraction = double(finished_before + finished_now()) / double(total);

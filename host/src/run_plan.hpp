@@ -15,13 +15,13 @@ namespace loads::host {
 struct RunPlan {
     const loads_test_v1* test = nullptr;
     Cycle users{1};
-    Cycle hits{1};                                  ///< Used when duration is not set.
+    Cycle hits{1};                                      ///< Used when duration is not set.
     std::optional<std::chrono::milliseconds> duration;  ///< --duration: per user cycle.
-    std::chrono::milliseconds grace{5'000};         ///< --grace: how long in-flight tests may finish.
-    unsigned threads = 1;                           ///< --threads: worker threads per cycle.
-    bool thread_per_user = false;                   ///< --no-patching: one OS thread per user.
-    std::string server_url;                         ///< --server-url (empty: the class default).
-    std::size_t stack_size = 1024 * 1024;           ///< --stack-size: each user's coroutine stack.
+    std::chrono::milliseconds grace{5'000};             ///< --grace: how long in-flight tests may finish.
+    unsigned threads = 1;                               ///< --threads: worker threads per cycle.
+    bool thread_per_user = false;                       ///< --no-patching: one OS thread per user.
+    std::string server_url;                             ///< --server-url (empty: the class default).
+    std::size_t stack_size = 1024 * 1024;               ///< --stack-size: each user's coroutine stack.
     HttpSettings http;
 
     /// Tests a hits-mode run executes (0 in duration mode).

@@ -42,7 +42,8 @@ void RunStats::add_problem(const ProblemKey& key, std::uint64_t count) {
     } else if (m_problems.size() < k_max_problems) {
         m_problems.emplace(key, count);
     } else {
-        m_problems[ProblemKey{key.kind, "(other)", "more distinct messages than the digest keeps", ""}] += count;
+        m_problems[ProblemKey{key.kind, "(other)", "more distinct messages than the digest keeps", ""}] +=
+            count;
     }
 }
 

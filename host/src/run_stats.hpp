@@ -51,8 +51,8 @@ public:
 
     void record_hit(std::string_view url, int status, std::uint64_t elapsed_us);
     void record_success() noexcept { ++m_successes; }
-    void record_problem(ProblemKind kind, std::string_view type, std::string_view message, std::string_view file,
-                        std::uint32_t line);
+    void record_problem(ProblemKind kind, std::string_view type, std::string_view message,
+                        std::string_view file, std::uint32_t line);
     void record_test_finished() noexcept { ++m_tests_finished; }
     void record_cancelled() noexcept { ++m_cancelled; }
     void incr_counter(std::string_view name, std::int64_t delta);

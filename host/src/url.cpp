@@ -6,7 +6,9 @@
 namespace loads::host {
 namespace {
 
-bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+bool is_hex(char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 // Characters a request target may carry as they are (RFC 3986 unreserved, reserved and '%').
 bool target_char_ok(char c) {
@@ -25,7 +27,8 @@ std::string requote(std::string_view target) {
     out.reserve(target.size());
     for (std::size_t i = 0; i < target.size(); ++i) {
         const char c = target[i];
-        const bool escape = c == '%' && i + 2 < target.size() && is_hex(target[i + 1]) && is_hex(target[i + 2]);
+        const bool escape =
+            c == '%' && i + 2 < target.size() && is_hex(target[i + 1]) && is_hex(target[i + 2]);
         if (target_char_ok(c) || escape) {
             out += c;
         } else {
@@ -54,7 +57,8 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
         return std::nullopt;
     }
     std::string scheme(text.substr(0, scheme_end));
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (scheme != "http") {
         error = "unsupported URL scheme '" + scheme + "' in '" + std::string(text) +
                 "': this version of loads speaks plain http:// only";
@@ -63,7 +67,8 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
     std::string_view rest = text.substr(scheme_end + 3);
     const auto path_start = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, path_start);
-    std::string_view target = path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
+    std::string_view target =
+        path_start == std::string_view::npos ? std::string_view{} : rest.substr(path_start);
     if (const auto hash = target.find('#'); hash != std::string_view::npos) {
         target = target.substr(0, hash);  // fragments are never sent
     }
@@ -105,8 +110,10 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
         return std::nullopt;
     }
     if (!port.empty()) {
-        const bool digits = std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-        if (!digits || port.size() > 5 || std::stoul(std::string(port)) > 65535 || std::stoul(std::string(port)) == 0) {
+        const bool digits =
+            std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (!digits || port.size() > 5 || std::stoul(std::string(port)) > 65535 ||
+            std::stoul(std::string(port)) == 0) {
             error = "invalid URL '" + std::string(text) + "': bad port '" + std::string(port) + "'";
             return std::nullopt;
         }

@@ -8,10 +8,10 @@
 namespace loads::host {
 
 struct Url {
-    std::string host;    ///< Host name or address, without IPv6 brackets.
-    std::string port;    ///< Port as text ("80" by default).
-    std::string target;  ///< Path and query, at least "/".
-    std::string origin;  ///< "host:port", the key of the keep-alive connection.
+    std::string host;         ///< Host name or address, without IPv6 brackets.
+    std::string port;         ///< Port as text ("80" by default).
+    std::string target;       ///< Path and query, at least "/".
+    std::string origin;       ///< "host:port", the key of the keep-alive connection.
     std::string host_header;  ///< Value of the Host header ("host" or "host:port", brackets kept).
 };
 

@@ -13,7 +13,9 @@ namespace loads::host {
 namespace asio = boost::asio;
 
 namespace {
-std::string_view text(const loads_str& s) { return {s.ptr, s.len}; }
+std::string_view text(const loads_str& s) {
+    return {s.ptr, s.len};
+}
 }  // namespace
 
 VirtualUser::VirtualUser(Worker& worker, const RunPlan& plan, std::uint32_t index, std::uint32_t cycle_users)
@@ -76,8 +78,8 @@ struct Problem {
 };
 
 Problem copy_problem(int32_t status, const loads_outcome& o) {
-    return {status == LOADS_STATUS_FAILURE ? ProblemKind::failure : ProblemKind::error, std::string(text(o.error_type)),
-            std::string(text(o.message)), std::string(text(o.file)), o.line};
+    return {status == LOADS_STATUS_FAILURE ? ProblemKind::failure : ProblemKind::error,
+            std::string(text(o.error_type)), std::string(text(o.message)), std::string(text(o.file)), o.line};
 }
 
 }  // namespace
@@ -153,7 +155,9 @@ int32_t VirtualUser::http_request(const loads_http_request& request, loads_http_
     return m_http.perform(request, response, m_worker.stats(), *m_yield);
 }
 
-void VirtualUser::incr_counter(std::string_view name, std::int64_t delta) { m_worker.stats().incr_counter(name, delta); }
+void VirtualUser::incr_counter(std::string_view name, std::int64_t delta) {
+    m_worker.stats().incr_counter(name, delta);
+}
 
 int32_t VirtualUser::sleep(double seconds) {
     if (m_cancelled) {

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <exception>
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/spawn.hpp>
 #include <boost/context/protected_fixedsize_stack.hpp>
 
@@ -34,7 +34,9 @@ void Worker::add_user(std::uint32_t index, std::uint32_t cycle_users) {
     m_users.push_back(std::make_unique<VirtualUser>(*this, m_plan, index, cycle_users));
 }
 
-void Worker::start() { m_thread = std::thread([this] { thread_main(); }); }
+void Worker::start() {
+    m_thread = std::thread([this] { thread_main(); });
+}
 
 void Worker::join() {
     if (m_thread.joinable()) {
@@ -92,7 +94,8 @@ void Worker::thread_main() {
         asio::spawn(
             // A guard page under each stack turns an overflow into a clean fault (see crash_report)
             // rather than silent heap corruption; pages are committed only when touched.
-            m_io.get_executor(), std::allocator_arg, boost::context::protected_fixedsize_stack(m_plan.stack_size),
+            m_io.get_executor(), std::allocator_arg,
+            boost::context::protected_fixedsize_stack(m_plan.stack_size),
             [vu](Yield yield) { vu->run(yield); },
             [this](std::exception_ptr e) {
                 if (e) {
@@ -100,7 +103,8 @@ void Worker::thread_main() {
                     try {
                         std::rethrow_exception(e);
                     } catch (const std::exception& ex) {
-                        std::fprintf(stderr, "loads-runner: internal error in a virtual user: %s\n", ex.what());
+                        std::fprintf(stderr, "loads-runner: internal error in a virtual user: %s\n",
+                                     ex.what());
                     } catch (...) {
                         std::fprintf(stderr, "loads-runner: internal error in a virtual user\n");
                     }

@@ -41,7 +41,9 @@ std::string utc_timestamp(std::chrono::system_clock::time_point t) {
     return format("%s.%06lld", buf, static_cast<long long>(micros % 1'000'000));
 }
 
-std::string millis(std::uint64_t micros) { return format("%.3f ms", double(micros) / 1000.0); }
+std::string millis(std::uint64_t micros) {
+    return format("%.3f ms", double(micros) / 1000.0);
+}
 
 }  // namespace
 
@@ -67,8 +69,8 @@ std::string format_summary(const RunReport& r) {
         const auto& h = s.latency();
         out += "\nRequest time percentiles: p50 " + millis(h.value_at_percentile(50)) + ", p90 " +
                millis(h.value_at_percentile(90)) + ", p95 " + millis(h.value_at_percentile(95)) + ", p99 " +
-               millis(h.value_at_percentile(99)) + ", p99.9 " + millis(h.value_at_percentile(99.9)) + ", max " +
-               millis(h.max()) + "\n";
+               millis(h.value_at_percentile(99)) + ", p99.9 " + millis(h.value_at_percentile(99.9)) +
+               ", max " + millis(h.max()) + "\n";
 
         std::vector<std::pair<std::string, UrlStats>> urls(s.urls().begin(), s.urls().end());
         std::sort(urls.begin(), urls.end(), [](const auto& a, const auto& b) {
@@ -76,8 +78,8 @@ std::string format_summary(const RunReport& r) {
             const double y = b.second.average_seconds();
             return x != y ? x > y : a.first < b.first;
         });
-        out += "\nSlowest URL: " + urls.front().first + " \tAverage Request Time: " +
-               py_float(urls.front().second.average_seconds()) + "\n";
+        out += "\nSlowest URL: " + urls.front().first +
+               " \tAverage Request Time: " + py_float(urls.front().second.average_seconds()) + "\n";
         out += urls.size() > 10 ? "\nStats by URLs (10 slowests):\n" : "\nStats by URLs:\n";
         urls.resize(std::min<std::size_t>(urls.size(), 10));
         std::size_t width = 0;
@@ -85,8 +87,9 @@ std::string format_summary(const RunReport& r) {
             width = std::max(width, url.size());
         }
         for (const auto& [url, u] : urls) {
-            out += "- " + url + std::string(width - url.size(), ' ') + "\tAverage request time: " +
-                   py_float(u.average_seconds()) + "\tHits success rate: " + py_float(u.success_rate()) + "\n";
+            out += "- " + url + std::string(width - url.size(), ' ') +
+                   "\tAverage request time: " + py_float(u.average_seconds()) +
+                   "\tHits success rate: " + py_float(u.success_rate()) + "\n";
         }
     }
     if (!s.counters().empty()) {
@@ -120,9 +123,10 @@ std::string format_problems(const RunReport& r, std::size_t limit) {
         out += format("... and %zu more distinct failures or errors\n", rows.size() - limit);
     }
     if (r.stats.cancelled() > 0) {
-        out += format("%llu test(s) were cut off at the end of their cycle's grace period or by an interrupt "
-                      "(not counted)\n",
-                      static_cast<unsigned long long>(r.stats.cancelled()));
+        out += format(
+            "%llu test(s) were cut off at the end of their cycle's grace period or by an interrupt "
+            "(not counted)\n",
+            static_cast<unsigned long long>(r.stats.cancelled()));
     }
     return out;
 }

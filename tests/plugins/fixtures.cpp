@@ -123,7 +123,9 @@ public:
     }
     void test_garbage_reply() { session.get(server_url + "/garbage"); }
     void test_header_injection() { session.get(server_url + "/first", {{"X-Evil", "a\r\nInjected: yes"}}); }
-    void test_method_injection() { session.request("GET /x HTTP/1.1\r\nX-Injected: 1\r\nFoo:", server_url + "/"); }
+    void test_method_injection() {
+        session.request("GET /x HTTP/1.1\r\nX-Injected: 1\r\nFoo:", server_url + "/");
+    }
     // An interim 103 precedes the real answer; the test must see the 200 and its body.
     void test_early_hints() {
         auto res = session.get(server_url + "/early");

@@ -18,7 +18,8 @@ TEST_CASE("parse_cycle reads colon-separated whole numbers") {
 }
 
 TEST_CASE("parse_cycle rejects malformed cycles with a message naming the option") {
-    for (const std::string bad : {"", "0", "10::20", "a", "-1", "1:", ":1", "99999999999", "1:0", " 1", "1.5", "+1"}) {
+    for (const std::string bad :
+         {"", "0", "10::20", "a", "-1", "1:", ":1", "99999999999", "1:0", " 1", "1.5", "+1"}) {
         CAPTURE(bad);
         bool thrown = false;
         try {

@@ -33,8 +33,9 @@ TEST_CASE("parse_fqn splits module, class and test") {
 }
 
 TEST_CASE("parse_fqn rejects malformed names") {
-    for (const std::string bad : {"", "example", "example.Test", "a..b.c", ".a.b", "a.b.", "a.1Class.t", "a.C.1t",
-                            "a.C.t-x", "a.C-x.t", "a.Bad__Name.t", "a.C.t x", "1mod.C.t", "a.C..t"}) {
+    for (const std::string bad :
+         {"", "example", "example.Test", "a..b.c", ".a.b", "a.b.", "a.1Class.t", "a.C.1t", "a.C.t-x",
+          "a.C-x.t", "a.Bad__Name.t", "a.C.t x", "1mod.C.t", "a.C..t"}) {
         CAPTURE(bad);
         bool thrown = false;
         try {
@@ -48,7 +49,8 @@ TEST_CASE("parse_fqn rejects malformed names") {
 }
 
 TEST_CASE("parse_test_symbol inverts Fqn::symbol") {
-    for (const std::string text : {"example.TestWebSite.test_es", "m.C.t", "m.K.run__twice", "m.K._lead", "m.K2.x9"}) {
+    for (const std::string text :
+         {"example.TestWebSite.test_es", "m.C.t", "m.K.run__twice", "m.K._lead", "m.K2.x9"}) {
         CAPTURE(text);
         const Fqn f = parse_fqn(text);
         const TestName t = parse_test_symbol(f.symbol());
@@ -61,8 +63,8 @@ TEST_CASE("parse_test_symbol inverts Fqn::symbol") {
 }
 
 TEST_CASE("parse_test_symbol ignores symbols that are not test registrations") {
-    for (const std::string other : {"", "foo", "loads_t__", "loads_t__A__", "loads_t__A", "loads_t____x", "Loads_t__A__b",
-                              "xloads_t__A__b", "loads_detail_test__A__b"}) {
+    for (const std::string other : {"", "foo", "loads_t__", "loads_t__A__", "loads_t__A", "loads_t____x",
+                                    "Loads_t__A__b", "xloads_t__A__b", "loads_detail_test__A__b"}) {
         CAPTURE(other);
         const TestName t = parse_test_symbol(other);
         CHECK(t.klass.empty());

@@ -114,9 +114,9 @@ TEST_CASE("parse_options reads users, hits and the positional test name") {
 }
 
 TEST_CASE("make_plan converts durations and switches") {
-    const Options o = parse_options({"-d", "1.5", "--grace", "2.5", "--timeout", "7", "--connect-timeout", "0.25",
-                                     "--threads", "3", "--no-patching", "--server-url", "http://localhost:9200",
-                                     "--quiet", "m.C.t"});
+    const Options o = parse_options({"-d", "1.5", "--grace", "2.5", "--timeout", "7", "--connect-timeout",
+                                     "0.25", "--threads", "3", "--no-patching", "--server-url",
+                                     "http://localhost:9200", "--quiet", "m.C.t"});
     REQUIRE(o.duration.has_value());
     CHECK(*o.duration == 1.5);
     CHECK(o.quiet);
@@ -273,9 +273,9 @@ TEST_CASE("config file: errors") {
         }
     }
     SUBCASE("missing file") {
-        const std::string path =
-            (std::filesystem::temp_directory_path() / ("loads-unit-missing-" + std::to_string(::getpid()) + ".ini"))
-                .string();
+        const std::string path = (std::filesystem::temp_directory_path() /
+                                  ("loads-unit-missing-" + std::to_string(::getpid()) + ".ini"))
+                                     .string();
         REQUIRE_FALSE(std::filesystem::exists(path));
         try {
             (void)parse_options({"--config", path});

@@ -16,8 +16,8 @@ using loads::host::UrlStats;
 
 namespace {
 
-std::uint64_t problem_count(const RunStats& s, ProblemKind kind, const std::string& type, const std::string& message,
-                            const std::string& location) {
+std::uint64_t problem_count(const RunStats& s, ProblemKind kind, const std::string& type,
+                            const std::string& message, const std::string& location) {
     const auto it = s.problems().find(ProblemKey{kind, type, message, location});
     return it == s.problems().end() ? 0 : it->second;
 }
@@ -138,8 +138,8 @@ TEST_CASE("problems are grouped by kind, type, message and location") {
     s.record_problem(ProblemKind::error, "AssertionError", "boom", "t.cpp", 10);    // other kind
     s.record_problem(ProblemKind::failure, "AssertionError", "bang", "t.cpp", 10);  // other message
     s.record_problem(ProblemKind::error, "std::runtime_error", "boom", "t.cpp", 10);
-    s.record_problem(ProblemKind::error, "std::bad_alloc", "oom", "", 0);     // no location
-    s.record_problem(ProblemKind::error, "std::bad_alloc", "oom", "", 12);    // a line without a file
+    s.record_problem(ProblemKind::error, "std::bad_alloc", "oom", "", 0);       // no location
+    s.record_problem(ProblemKind::error, "std::bad_alloc", "oom", "", 12);      // a line without a file
     s.record_problem(ProblemKind::error, "std::bad_alloc", "oom", "x.cpp", 0);  // a file without a line
 
     CHECK(s.failures() == 4);
@@ -252,13 +252,27 @@ TEST_CASE("clear and empty") {
     RunStats s;
     CHECK(s.empty());
 
-    SUBCASE("a hit") { s.record_hit("/", 200, 1); }
-    SUBCASE("a counter") { s.incr_counter("c", 1); }
-    SUBCASE("a success") { s.record_success(); }
-    SUBCASE("a finished test") { s.record_test_finished(); }
-    SUBCASE("a cancelled test") { s.record_cancelled(); }
-    SUBCASE("a failure") { s.record_problem(ProblemKind::failure, "F", "m", "", 0); }
-    SUBCASE("an error") { s.record_problem(ProblemKind::error, "E", "m", "", 0); }
+    SUBCASE("a hit") {
+        s.record_hit("/", 200, 1);
+    }
+    SUBCASE("a counter") {
+        s.incr_counter("c", 1);
+    }
+    SUBCASE("a success") {
+        s.record_success();
+    }
+    SUBCASE("a finished test") {
+        s.record_test_finished();
+    }
+    SUBCASE("a cancelled test") {
+        s.record_cancelled();
+    }
+    SUBCASE("a failure") {
+        s.record_problem(ProblemKind::failure, "F", "m", "", 0);
+    }
+    SUBCASE("an error") {
+        s.record_problem(ProblemKind::error, "E", "m", "", 0);
+    }
 
     CHECK_FALSE(s.empty());
     s.clear();
@@ -323,8 +337,8 @@ TEST_CASE("per-thread RunStats absorbed concurrently add up exactly") {
                 mine.incr_counter("thread" + std::to_string(t), 2);
                 mine.record_test_finished();
                 if (i % 100 == 0) {
-                    mine.record_problem(ProblemKind::failure, "AssertionError", "bad " + std::to_string(i % 7),
-                                        "t.cpp", 42);
+                    mine.record_problem(ProblemKind::failure, "AssertionError",
+                                        "bad " + std::to_string(i % 7), "t.cpp", 42);
                 } else if (i % 250 == 1) {
                     mine.record_problem(ProblemKind::error, "std::runtime_error", "down", "t.cpp", 7);
                 } else {
@@ -395,8 +409,8 @@ TEST_CASE("per-thread RunStats absorbed concurrently add up exactly") {
     CHECK(snap.problems().size() == 8);
     for (int m = 0; m < 7; ++m) {
         CAPTURE(m);
-        CHECK(problem_count(snap, ProblemKind::failure, "AssertionError", "bad " + std::to_string(m), "t.cpp:42") ==
-              fail_by_msg[m]);
+        CHECK(problem_count(snap, ProblemKind::failure, "AssertionError", "bad " + std::to_string(m),
+                            "t.cpp:42") == fail_by_msg[m]);
     }
     CHECK(problem_count(snap, ProblemKind::error, "std::runtime_error", "down", "t.cpp:7") == errors);
 }

@@ -21,8 +21,8 @@ namespace {
 // 2013-06-14 12:15:42.860586 UTC
 std::chrono::system_clock::time_point sample_start() {
     using namespace std::chrono;
-    return system_clock::time_point(sys_days(year(2013) / June / 14)) + hours(12) + minutes(15) + seconds(42) +
-           microseconds(860586);
+    return system_clock::time_point(sys_days(year(2013) / June / 14)) + hours(12) + minutes(15) +
+           seconds(42) + microseconds(860586);
 }
 
 RunReport sample_report() {
@@ -106,8 +106,10 @@ TEST_CASE("format_summary prints the seed's summary") {
     CHECK(out.find("\nRequest time percentiles: p50 2.500 ms, p90 3.000 ms, p95 3.000 ms, p99 3.000 ms, "
                    "p99.9 3.000 ms, max 3.000 ms\n") != std::string::npos);
     CHECK(out.find("\nSlowest URL: http://h/b \tAverage Request Time: 0.0025\n") != std::string::npos);
-    CHECK(out.find("\n- http://h/b\tAverage request time: 0.0025\tHits success rate: 0.0\n") != std::string::npos);
-    CHECK(out.find("\n- http://h/a\tAverage request time: 0.002\tHits success rate: 1.0\n") != std::string::npos);
+    CHECK(out.find("\n- http://h/b\tAverage request time: 0.0025\tHits success rate: 0.0\n") !=
+          std::string::npos);
+    CHECK(out.find("\n- http://h/a\tAverage request time: 0.002\tHits success rate: 1.0\n") !=
+          std::string::npos);
     CHECK(out.find("- http://h/b") < out.find("- http://h/a"));  // slowest first
     CHECK(url_lines(out) == 2);
     CHECK(out.find("\n- bytes : 2048\n") < out.find("\n- name : 12\n"));  // metrics by name

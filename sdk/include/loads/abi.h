@@ -93,14 +93,14 @@ typedef struct loads_http_request {
 
 /// Kinds of transport failure reported in loads_http_response.error_kind.
 enum loads_http_error {
-    LOADS_HTTP_OK = 0,            /**< A response was received (any status code). */
-    LOADS_HTTP_INVALID_URL = 1,   /**< The URL could not be parsed or its scheme is unsupported. */
-    LOADS_HTTP_DNS = 2,           /**< The host name did not resolve. */
-    LOADS_HTTP_CONNECT = 3,       /**< Connecting failed (refused, unreachable). */
-    LOADS_HTTP_TIMEOUT = 4,       /**< The connect or the exchange timed out. */
-    LOADS_HTTP_CONNECTION = 5,    /**< The connection broke (reset, closed mid-response). */
-    LOADS_HTTP_PROTOCOL = 6,      /**< The server's reply was not valid HTTP. */
-    LOADS_HTTP_CANCELLED = 7,     /**< The runner is stopping this virtual user (grace period over). */
+    LOADS_HTTP_OK = 0,             /**< A response was received (any status code). */
+    LOADS_HTTP_INVALID_URL = 1,    /**< The URL could not be parsed or its scheme is unsupported. */
+    LOADS_HTTP_DNS = 2,            /**< The host name did not resolve. */
+    LOADS_HTTP_CONNECT = 3,        /**< Connecting failed (refused, unreachable). */
+    LOADS_HTTP_TIMEOUT = 4,        /**< The connect or the exchange timed out. */
+    LOADS_HTTP_CONNECTION = 5,     /**< The connection broke (reset, closed mid-response). */
+    LOADS_HTTP_PROTOCOL = 6,       /**< The server's reply was not valid HTTP. */
+    LOADS_HTTP_CANCELLED = 7,      /**< The runner is stopping this virtual user (grace period over). */
     LOADS_HTTP_INVALID_REQUEST = 8 /**< A header name or value would break the request (CR, LF, ':'). */
 };
 

@@ -31,7 +31,7 @@ std::string repr(const T& value) {
             }
         }
         return "'" + std::string(std::string_view(value)) + "'";
-    } else if constexpr (requires(std::ostream& os) { os << value; }) {
+    } else if constexpr (requires(std::ostream & os) { os << value; }) {
         std::ostringstream os;
         os << value;
         return os.str();
@@ -41,10 +41,10 @@ std::string repr(const T& value) {
 }
 
 template <class T>
-constexpr bool is_character_v = std::is_same_v<T, char> || std::is_same_v<T, signed char> ||
-                                std::is_same_v<T, unsigned char> || std::is_same_v<T, wchar_t> ||
-                                std::is_same_v<T, char8_t> || std::is_same_v<T, char16_t> ||
-                                std::is_same_v<T, char32_t>;
+constexpr bool is_character_v =
+    std::is_same_v<T, char> || std::is_same_v<T, signed char> || std::is_same_v<T, unsigned char> ||
+    std::is_same_v<T, wchar_t> || std::is_same_v<T, char8_t> || std::is_same_v<T, char16_t> ||
+    std::is_same_v<T, char32_t>;
 
 template <class A, class B>
 bool equal(const A& a, const B& b) {

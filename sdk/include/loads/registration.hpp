@@ -207,8 +207,10 @@ constexpr bool encodable_class_name(std::string_view name) {
 // LOADS_DETAIL_FOR_EACH(m, cls, a, b, c) → m(cls, a) m(cls, b) m(cls, c); up to 256 arguments.
 #define LOADS_DETAIL_PARENS ()
 #define LOADS_DETAIL_EXPAND(...) LOADS_DETAIL_EXPAND3(LOADS_DETAIL_EXPAND3(LOADS_DETAIL_EXPAND3(__VA_ARGS__)))
-#define LOADS_DETAIL_EXPAND3(...) LOADS_DETAIL_EXPAND2(LOADS_DETAIL_EXPAND2(LOADS_DETAIL_EXPAND2(__VA_ARGS__)))
-#define LOADS_DETAIL_EXPAND2(...) LOADS_DETAIL_EXPAND1(LOADS_DETAIL_EXPAND1(LOADS_DETAIL_EXPAND1(__VA_ARGS__)))
+#define LOADS_DETAIL_EXPAND3(...) \
+    LOADS_DETAIL_EXPAND2(LOADS_DETAIL_EXPAND2(LOADS_DETAIL_EXPAND2(__VA_ARGS__)))
+#define LOADS_DETAIL_EXPAND2(...) \
+    LOADS_DETAIL_EXPAND1(LOADS_DETAIL_EXPAND1(LOADS_DETAIL_EXPAND1(__VA_ARGS__)))
 #define LOADS_DETAIL_EXPAND1(...) __VA_ARGS__
 #define LOADS_DETAIL_FOR_EACH(macro, cls, ...) \
     __VA_OPT__(LOADS_DETAIL_EXPAND(LOADS_DETAIL_FOR_EACH_STEP(macro, cls, __VA_ARGS__)))
@@ -216,25 +218,30 @@ constexpr bool encodable_class_name(std::string_view name) {
     macro(cls, first) __VA_OPT__(LOADS_DETAIL_FOR_EACH_AGAIN LOADS_DETAIL_PARENS(macro, cls, __VA_ARGS__))
 #define LOADS_DETAIL_FOR_EACH_AGAIN() LOADS_DETAIL_FOR_EACH_STEP
 
-#define LOADS_DETAIL_EXPORT_TEST(Class, method)                                                             \
-    static_assert(std::is_same_v<decltype(&Class::method), void (Class::*)()>,                              \
-                  "LOADS_TESTS: " #Class "::" #method " must be a public, non-overloaded `void " #method   \
-                  "()`");                                                                                   \
-    static constexpr ::loads_test_v1 loads_detail_test__##Class##__##method = {                             \
-        sizeof(::loads_test_v1), LOADS_ABI_MAJOR,        LOADS_ABI_MINOR,                                   \
-        &loads_detail_class__##Class, {#method, sizeof(#method) - 1}, &::loads::detail::run_test<Class, &Class::method>}; \
-    extern "C" LOADS_DETAIL_TEST_ATTRIBUTES const ::loads_test_v1* const loads_t__##Class##__##method =      \
+#define LOADS_DETAIL_EXPORT_TEST(Class, method)                                                          \
+    static_assert(std::is_same_v<decltype(&Class::method), void (Class::*)()>,                           \
+                  "LOADS_TESTS: " #Class "::" #method " must be a public, non-overloaded `void " #method \
+                  "()`");                                                                                \
+    static constexpr ::loads_test_v1 loads_detail_test__##Class##__##method = {                          \
+        sizeof(::loads_test_v1),                                                                         \
+        LOADS_ABI_MAJOR,                                                                                 \
+        LOADS_ABI_MINOR,                                                                                 \
+        &loads_detail_class__##Class,                                                                    \
+        {#method, sizeof(#method) - 1},                                                                  \
+        &::loads::detail::run_test<Class, &Class::method>};                                              \
+    extern "C" LOADS_DETAIL_TEST_ATTRIBUTES const ::loads_test_v1* const loads_t__##Class##__##method =  \
         &loads_detail_test__##Class##__##method;
 
 /// Registers test methods of a loads::TestCase subclass: LOADS_TESTS(MyTests, test_a, test_b).
-#define LOADS_TESTS(Class, ...)                                                                       \
-    static_assert(std::is_base_of_v<::loads::TestCase, Class>,                                        \
-                  "LOADS_TESTS: " #Class " must derive from loads::TestCase");                        \
-    static_assert(std::is_default_constructible_v<Class>,                                             \
-                  "LOADS_TESTS: " #Class " must be default-constructible");                           \
-    static_assert(::loads::detail::encodable_class_name(#Class),                                      \
-                  "LOADS_TESTS: class name " #Class " may not contain '__' or end with '_'");       \
-    static constexpr ::loads_class_v1 loads_detail_class__##Class = {                                 \
-        sizeof(::loads_class_v1), {#Class, sizeof(#Class) - 1},     &::loads::detail::create<Class>,  \
-        &::loads::detail::destroy<Class>, &::loads::detail::set_up<Class>, &::loads::detail::tear_down<Class>}; \
+#define LOADS_TESTS(Class, ...)                                                               \
+    static_assert(std::is_base_of_v<::loads::TestCase, Class>,                                \
+                  "LOADS_TESTS: " #Class " must derive from loads::TestCase");                \
+    static_assert(std::is_default_constructible_v<Class>,                                     \
+                  "LOADS_TESTS: " #Class " must be default-constructible");                   \
+    static_assert(::loads::detail::encodable_class_name(#Class),                              \
+                  "LOADS_TESTS: class name " #Class " may not contain '__' or end with '_'"); \
+    static constexpr ::loads_class_v1 loads_detail_class__##Class = {                         \
+        sizeof(::loads_class_v1),        {#Class, sizeof(#Class) - 1},                        \
+        &::loads::detail::create<Class>, &::loads::detail::destroy<Class>,                    \
+        &::loads::detail::set_up<Class>, &::loads::detail::tear_down<Class>};                 \
     LOADS_DETAIL_FOR_EACH(LOADS_DETAIL_EXPORT_TEST, Class, __VA_ARGS__)
