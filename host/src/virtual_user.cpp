@@ -46,6 +46,7 @@ void VirtualUser::run(Yield yield) {
     if (instance == nullptr) {
         m_worker.stats().record_problem(ProblemKind::error, "std::bad_alloc",
                                         "out of memory while creating the test instance", {}, 0);
+        m_worker.stats().record_test_finished();
         m_worker.note_test_finished();
         m_yield = nullptr;
         return;
