@@ -11,6 +11,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "abi_strings.hpp"
+
 namespace loads::host {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -23,13 +25,6 @@ namespace {
 constexpr std::size_t k_read_chunk = 16 * 1024;
 constexpr std::uint32_t k_header_limit = 64 * 1024;
 const std::string k_cancelled = "virtual user stopped by the runner";
-
-loads_str view(const std::string& s) {
-    return {s.data(), s.size()};
-}
-std::string_view text(const loads_str& s) {
-    return {s.ptr, s.len};
-}
 
 std::string seconds_text(std::chrono::milliseconds ms) {
     char buf[32];

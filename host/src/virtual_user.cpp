@@ -6,17 +6,12 @@
 
 #include <boost/asio/post.hpp>
 
+#include "abi_strings.hpp"
 #include "host_api.hpp"
 #include "worker.hpp"
 
 namespace loads::host {
 namespace asio = boost::asio;
-
-namespace {
-std::string_view text(const loads_str& s) {
-    return {s.ptr, s.len};
-}
-}  // namespace
 
 VirtualUser::VirtualUser(Worker& worker, const RunPlan& plan, std::uint32_t index, std::uint32_t cycle_users)
     : m_worker(worker),

@@ -12,6 +12,24 @@
 #include <vector>
 
 namespace loads {
+namespace detail {
+
+/// ASCII case-insensitive equality, as HTTP field names compare.
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const char x = a[i] >= 'A' && a[i] <= 'Z' ? char(a[i] + 32) : a[i];
+        const char y = b[i] >= 'A' && b[i] <= 'Z' ? char(b[i] + 32) : b[i];
+        if (x != y) {
+            return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace detail
 
 class Headers {
 public:
@@ -23,7 +41,7 @@ public:
     std::optional<std::string_view> find(std::string_view name) const {
         std::optional<std::string_view> found;
         for_each([&](std::string_view n, std::string_view v) {
-            if (!found && iequals(n, name)) {
+            if (!found && detail::iequals(n, name)) {
                 found = v;
             }
         });
@@ -71,20 +89,6 @@ private:
             f(line.substr(0, colon), value);
         }
     }
-    static bool iequals(std::string_view a, std::string_view b) {
-        if (a.size() != b.size()) {
-            return false;
-        }
-        for (std::size_t i = 0; i < a.size(); ++i) {
-            char x = a[i] >= 'A' && a[i] <= 'Z' ? char(a[i] + 32) : a[i];
-            char y = b[i] >= 'A' && b[i] <= 'Z' ? char(b[i] + 32) : b[i];
-            if (x != y) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     std::string m_raw;
 };
 

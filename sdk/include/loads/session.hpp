@@ -16,6 +16,7 @@
 
 #include "abi.h"
 #include "exceptions.hpp"
+#include "headers.hpp"
 #include "response.hpp"
 
 namespace loads {
@@ -128,16 +129,8 @@ public:
 
 private:
     static bool named_in(const std::string& name, const HeaderList& list) {
-        for (const auto& entry : list) {
-            const std::string& other = entry.first;
-            if (other.size() == name.size() &&
-                std::equal(other.begin(), other.end(), name.begin(), [](char a, char b) {
-                    return (a >= 'A' && a <= 'Z' ? a + 32 : a) == (b >= 'A' && b <= 'Z' ? b + 32 : b);
-                })) {
-                return true;
-            }
-        }
-        return false;
+        return std::any_of(list.begin(), list.end(),
+                           [&](const auto& entry) { return detail::iequals(entry.first, name); });
     }
 
     const loads_host_api* m_host = nullptr;
