@@ -2,6 +2,8 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "header_text.hpp"
+
 namespace loads::sample_server {
 
 namespace {
@@ -23,16 +25,6 @@ int base64_value(char c) {
         return 63;
     }
     return -1;
-}
-
-std::string_view trim_spaces(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 }  // namespace
@@ -67,7 +59,7 @@ std::optional<std::string> decode_base64(std::string_view encoded) {
 }
 
 std::optional<std::string> basic_auth_user(std::string_view authorization) {
-    authorization = trim_spaces(authorization);
+    authorization = trim_whitespace(authorization);
     // The scheme name is case-insensitive (RFC 9110 section 11.1).
     constexpr std::string_view scheme = "basic";
     if (authorization.size() <= scheme.size() ||
@@ -75,7 +67,7 @@ std::optional<std::string> basic_auth_user(std::string_view authorization) {
         (authorization[scheme.size()] != ' ' && authorization[scheme.size()] != '\t')) {
         return std::nullopt;
     }
-    auto credentials = decode_base64(trim_spaces(authorization.substr(scheme.size())));
+    auto credentials = decode_base64(trim_whitespace(authorization.substr(scheme.size())));
     if (!credentials) {
         return std::nullopt;
     }

@@ -1,165 +1,98 @@
 #include "http_connection.hpp"
 
 #include <chrono>
-#include <cstdint>
 #include <exception>
 #include <optional>
+#include <utility>
 
+#include <openssl/ssl.h>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/string.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/http/write.hpp>
+#include <boost/beast/core/stream_traits.hpp>
 
-#include "route_handlers.hpp"
+#include "http_session.hpp"
+#include "streams.hpp"
+#include "websocket_session.hpp"
 
 namespace loads::sample_server {
 
 namespace beast = boost::beast;
-namespace http = boost::beast::http;
+using boost::asio::ip::tcp;
 
 namespace {
 
-constexpr auto idle_timeout = std::chrono::seconds(60);
-// Beast's default of 1 MiB is tight for /echo payload tests; more would let a few clients exhaust
-// the memory of a server meant to sustain thousands of them.
-constexpr std::uint64_t max_body_bytes = 8 * 1024 * 1024;
-constexpr std::string_view server_name = "loads-sample-server";
+constexpr auto handshake_timeout = std::chrono::seconds(30);
+// The TLS close waits for the client's close_notify: clients that just drop the connection end it
+// at once, the few that neither answer nor close must not hold it (and /active's count) long.
+constexpr auto tls_shutdown_timeout = std::chrono::seconds(5);
 
-struct ErrorReply {
-    unsigned status;
-    std::string_view body;
-};
-
-/// What to answer a request that could not be read with, or nothing when there is nobody to
-/// answer (closed, reset or timed-out connection).
-std::optional<ErrorReply> reply_for_read_error(const beast::error_code& ec) {
-    if (ec == http::error::body_limit) {
-        return ErrorReply{413, "request body too large"};
-    }
-    if (ec == http::error::header_limit) {
-        return ErrorReply{431, "request header too large"};
-    }
-    // A client closing between requests, or halfway through one, is not a protocol error.
-    if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
-        return std::nullopt;
-    }
-    if (ec.category() == beast::error_code(http::error::bad_method).category()) {
-        return ErrorReply{400, "bad request"};
-    }
-    return std::nullopt;
-}
-
-/// Applies what every response shares, whichever handler built it.
-void finish_response(Response& response, unsigned version, bool keep_alive) {
-    response.version(version);
-    response.keep_alive(keep_alive);
-    response.set(http::field::server, server_name);
-    // 204 and 304 carry no content (RFC 9110 sections 15.3.5 and 15.4.5): a body would be read as
-    // the start of the next response on a kept-alive connection. A 204 must not send
-    // Content-Length either, and a 304's would have to be that of the 200 it stands for, so the
-    // "0" Beast puts there goes too.
-    if (response.result() == http::status::no_content || response.result() == http::status::not_modified) {
-        response.body().clear();
-        response.prepare_payload();
-        response.erase(http::field::content_length);
-        return;
-    }
-    response.prepare_payload();
-}
-
-/// Whether the server is stopping (see CoroutineGroup::stop): then no new operation may start, as
-/// only the one pending when it stopped was cancelled.
 bool cancelled(const boost::asio::yield_context& yield) {
     return yield.cancelled() != boost::asio::cancellation_type::none;
 }
 
-bool expects_continue(const Request& request) {
-    const auto it = request.find(http::field::expect);
-    return request.version() >= 11 && it != request.end() && beast::iequals(it->value(), "100-continue");
+/// The HTTP exchange on an established stream, or nothing when it failed with an exception.
+template <class Stream>
+std::optional<Request> serve_http(Stream& stream, const Router& router, const ConnectionInfo& connection,
+                                  boost::asio::yield_context yield) {
+    try {
+        return serve_http_session(stream, router, connection, yield);
+    } catch (const std::exception&) {
+        // Only this connection is lost (e.g. out of memory for one large body); the server goes on.
+        // Not catching (...) on purpose: stack unwinding of a destroyed coroutine must pass through.
+        return std::nullopt;
+    }
 }
 
-/// Reads one request into `parser`, answering "Expect: 100-continue" on the way. A server stopping
-/// while the request was read counts as an aborted read.
-beast::error_code read_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                               http::request_parser<http::string_body>& parser,
-                               boost::asio::yield_context yield) {
+void serve_plain(tcp::socket socket, const Router& router, boost::asio::yield_context yield) {
+    PlainStream stream{std::move(socket)};
+    const ConnectionInfo connection;
+    if (auto upgrade = serve_http(stream, router, connection, yield)) {
+        serve_websocket_session(std::move(stream), *upgrade, yield);
+        return;
+    }
+    // Send FIN after the last response rather than reset, so the client reads that response whole.
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+void serve_tls(tcp::socket socket, boost::asio::ssl::context& tls, const Router& router,
+               boost::asio::yield_context yield) {
+    TlsStream stream{std::move(socket), tls};
     beast::error_code ec;
-    stream.expires_after(idle_timeout);
-    http::async_read_header(stream, buffer, parser, yield[ec]);
-    if (!ec && !cancelled(yield) && expects_continue(parser.get())) {
-        // Clients such as curl hold a large body back until told to go on; answering now saves
-        // them a one-second wait.
-        http::response<http::empty_body> proceed{http::status::continue_, parser.get().version()};
-        http::async_write(stream, proceed, yield[ec]);
+    beast::get_lowest_layer(stream).expires_after(handshake_timeout);
+    stream.async_handshake(boost::asio::ssl::stream_base::server, yield[ec]);
+    if (ec || cancelled(yield)) {
+        // Nothing to answer: the client gets no HTTP until it speaks TLS, and its failed handshake
+        // has already told it (a TLS alert) or it has gone.
+        return;
     }
-    if (!ec && !cancelled(yield) && !parser.is_done()) {
-        http::async_read(stream, buffer, parser, yield[ec]);
+    // Known once the handshake is over, and fixed for the connection's life.
+    SSL* native = stream.native_handle();
+    ConnectionInfo connection;
+    connection.tls = true;
+    connection.tls_session_reused = SSL_session_reused(native) == 1;
+    connection.tls_version = SSL_get_version(native);
+
+    if (auto upgrade = serve_http(stream, router, connection, yield)) {
+        serve_websocket_session(std::move(stream), *upgrade, yield);
+        return;
     }
-    if (!ec && cancelled(yield)) {
-        ec = boost::asio::error::operation_aborted;
-    }
-    return ec;
-}
-
-void serve(beast::tcp_stream& stream, const Router& router, boost::asio::yield_context yield) {
-    beast::flat_buffer buffer;
-    while (!cancelled(yield)) {
-        // A fresh parser per request: a parser reads exactly one message.
-        http::request_parser<http::string_body> parser;
-        parser.body_limit(max_body_bytes);
-        beast::error_code ec = read_request(stream, buffer, parser, yield);
-        if (ec) {
-            if (const auto reply = reply_for_read_error(ec)) {
-                Response response = make_text_response(reply->status, reply->body);
-                finish_response(response, 11, false);
-                stream.expires_after(idle_timeout);
-                http::async_write(stream, response, yield[ec]);
-            }
-            return;
-        }
-
-        Request request = parser.release();
-        Response response = router.route(request, yield);
-        if (cancelled(yield)) {
-            return;
-        }
-        finish_response(response, request.version(), request.keep_alive());
-
-        stream.expires_after(idle_timeout);
-        if (request.method() == http::verb::head) {
-            // Content-Length stays that of the GET response, as HEAD requires; only the body goes.
-            http::response_serializer<http::string_body> serializer{response};
-            http::async_write_header(stream, serializer, yield[ec]);
-        } else {
-            http::async_write(stream, response, yield[ec]);
-        }
-        if (ec || response.need_eof()) {
-            return;
-        }
+    if (!cancelled(yield)) {
+        // close_notify tells the client the last response is complete rather than truncated.
+        beast::get_lowest_layer(stream).expires_after(tls_shutdown_timeout);
+        stream.async_shutdown(yield[ec]);
     }
 }
 
 }  // namespace
 
-void serve_http_connection(boost::asio::ip::tcp::socket socket, const Router& router, ConnectionStats& stats,
-                           boost::asio::yield_context yield) {
+void serve_http_connection(tcp::socket socket, boost::asio::ssl::context* tls, const Router& router,
+                           ConnectionStats& stats, boost::asio::yield_context yield) {
     ConnectionStats::Guard counted{stats};
-    beast::tcp_stream stream{std::move(socket)};
-    try {
-        serve(stream, router, yield);
-    } catch (const std::exception&) {
-        // Only this connection is lost (e.g. out of memory for one large body); the server goes on.
-        // Not catching (...) on purpose: stack unwinding of a destroyed coroutine must pass through.
+    if (tls != nullptr) {
+        serve_tls(std::move(socket), *tls, router, yield);
+    } else {
+        serve_plain(std::move(socket), router, yield);
     }
-    // Send FIN after the last response rather than reset, so the client reads that response whole.
-    beast::error_code ignored;
-    stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
 }
 
 }  // namespace loads::sample_server

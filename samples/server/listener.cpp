@@ -24,8 +24,8 @@ bool cancelled(const boost::asio::yield_context& yield) {
     return yield.cancelled() != boost::asio::cancellation_type::none;
 }
 
-void accept_loop(tcp::acceptor& acceptor, const Router& router, ConnectionStats& stats, CoroutineGroup& group,
-                 boost::asio::yield_context yield) {
+void accept_loop(tcp::acceptor& acceptor, boost::asio::ssl::context* tls, const Router& router,
+                 ConnectionStats& stats, CoroutineGroup& group, boost::asio::yield_context yield) {
     boost::asio::steady_timer retry_timer(yield.get_executor());
     while (!cancelled(yield)) {
         // The socket gets a strand of its own so that its connection's handlers never run
@@ -44,8 +44,9 @@ void accept_loop(tcp::acceptor& acceptor, const Router& router, ConnectionStats&
             continue;
         }
         const auto strand = socket.get_executor();
-        auto serve = [socket = std::move(socket), &router, &stats](boost::asio::yield_context yield) mutable {
-            serve_http_connection(std::move(socket), router, stats, yield);
+        auto serve = [socket = std::move(socket), tls, &router,
+                      &stats](boost::asio::yield_context yield) mutable {
+            serve_http_connection(std::move(socket), tls, router, stats, yield);
         };
         // Refused only when the server is stopping: the socket then closes unanswered.
         group.spawn(strand, std::move(serve));
@@ -65,13 +66,13 @@ tcp::acceptor open_acceptor(const boost::asio::any_io_executor& executor, const 
     return acceptor;
 }
 
-void start_accepting(tcp::acceptor acceptor, const Router& router, ConnectionStats& stats,
-                     CoroutineGroup& group) {
+void start_accepting(tcp::acceptor acceptor, boost::asio::ssl::context* tls, const Router& router,
+                     ConnectionStats& stats, CoroutineGroup& group) {
     const auto strand = boost::asio::make_strand(acceptor.get_executor());
     // The acceptor moves into the coroutine, so it closes exactly when the loop that uses it ends.
-    auto accept = [acceptor = std::move(acceptor), &router, &stats,
+    auto accept = [acceptor = std::move(acceptor), tls, &router, &stats,
                    &group](boost::asio::yield_context yield) mutable {
-        accept_loop(acceptor, router, stats, group, yield);
+        accept_loop(acceptor, tls, router, stats, group, yield);
     };
     group.spawn(strand, std::move(accept));
 }

@@ -4,6 +4,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include "connection_stats.hpp"
 #include "coroutine_group.hpp"
@@ -17,10 +18,10 @@ boost::asio::ip::tcp::acceptor open_acceptor(const boost::asio::any_io_executor&
                                              const boost::asio::ip::tcp::endpoint& endpoint);
 
 /// Starts accepting on `acceptor` in a coroutine of `group`; each connection then runs
-/// serve_http_connection() in a coroutine of `group` on a strand of its own. Stopping the group
-/// closes the acceptor and ends every connection. `router`, `stats` and `group` must outlive the
-/// acceptor's io_context.
-void start_accepting(boost::asio::ip::tcp::acceptor acceptor, const Router& router, ConnectionStats& stats,
-                     CoroutineGroup& group);
+/// serve_http_connection() in a coroutine of `group` on a strand of its own, over TLS with `tls`
+/// when it is not null. Stopping the group closes the acceptor and ends every connection. `tls`,
+/// `router`, `stats` and `group` must outlive the acceptor's io_context.
+void start_accepting(boost::asio::ip::tcp::acceptor acceptor, boost::asio::ssl::context* tls,
+                     const Router& router, ConnectionStats& stats, CoroutineGroup& group);
 
 }  // namespace loads::sample_server

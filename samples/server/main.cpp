@@ -1,14 +1,17 @@
 /// @file main.cpp
 /// @brief loads-sample-server: command-line options, startup and shutdown.
 ///
-/// Exit status: 0 after SIGINT/SIGTERM or --help, 1 when the server cannot listen or fails while
-/// running, 2 for bad options. Once listening it prints exactly one line to stdout,
-/// "listening on http://HOST:PORT", which tests read to learn the port chosen for --port 0.
+/// Exit status: 0 after SIGINT/SIGTERM or --help, 1 when the server cannot listen, cannot use the
+/// TLS certificate or key, or fails while running, 2 for bad options. Once listening it prints
+/// exactly one line to stdout, "listening on http://HOST:PORT" ("https://" with --tls-cert and
+/// --tls-key, when the port speaks only TLS), which tests read to learn the port chosen for
+/// --port 0.
 
 #include <atomic>
 #include <csignal>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -19,6 +22,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/program_options.hpp>
 
 #include "connection_stats.hpp"
@@ -27,6 +31,7 @@
 #include "listener.hpp"
 #include "loopback_address.hpp"
 #include "router.hpp"
+#include "tls_context.hpp"
 
 namespace {
 
@@ -39,9 +44,16 @@ constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
 constexpr int max_threads = 1024;
 
+struct TlsFiles {
+    std::string certificate;
+    std::string key;
+};
+
 struct ServerOptions {
     tcp::endpoint endpoint;
     int threads = 2;
+    /// Nothing for plain HTTP.
+    std::optional<TlsFiles> tls;
 };
 
 struct CommandLine {
@@ -61,6 +73,7 @@ CommandLine parse_command_line(int argc, char* argv[]) {
     // unsigned type as a large value instead of refusing it.
     int port = 0;
     int threads = 0;
+    TlsFiles tls;
     po::options_description description("Usage: loads-sample-server [options]\nOptions");
     // clang-format off
     description.add_options()
@@ -68,7 +81,10 @@ CommandLine parse_command_line(int argc, char* argv[]) {
         ("host", po::value(&host)->default_value("127.0.0.1"),
          "address to listen on: 127.0.0.0/8, ::1 or localhost only")
         ("port", po::value(&port)->default_value(9000), "port to listen on; 0 picks a free one")
-        ("threads", po::value(&threads)->default_value(2), "threads running the server");
+        ("threads", po::value(&threads)->default_value(2), "threads running the server")
+        ("tls-cert", po::value(&tls.certificate)->value_name("FILE"),
+         "PEM certificate chain: the port then speaks only HTTPS (and WSS on /ws); needs --tls-key")
+        ("tls-key", po::value(&tls.key)->value_name("FILE"), "PEM private key of --tls-cert");
     // clang-format on
 
     // Declaring no positional options makes Program_options refuse stray arguments instead of
@@ -99,8 +115,15 @@ CommandLine parse_command_line(int argc, char* argv[]) {
         throw UsageError("--threads must be between 1 and " + std::to_string(max_threads) + ", not " +
                          std::to_string(threads));
     }
+    const bool has_certificate = variables.count("tls-cert") != 0;
+    if (has_certificate != (variables.count("tls-key") != 0)) {
+        throw UsageError("--tls-cert and --tls-key go together: give both or neither");
+    }
     command_line.options.endpoint = tcp::endpoint(*address, static_cast<unsigned short>(port));
     command_line.options.threads = threads;
+    if (has_certificate) {
+        command_line.options.tls = tls;
+    }
     return command_line;
 }
 
@@ -111,6 +134,18 @@ std::string url_host(const boost::asio::ip::address& address) {
 
 int run_server(const ServerOptions& options) {
     raise_open_file_limit();
+
+    // Loaded before listening, so that a bad file ends the server before it prints the line that
+    // tells tests it is ready. Declared before the io_context, like the two below.
+    std::optional<boost::asio::ssl::context> tls;
+    if (options.tls) {
+        try {
+            tls.emplace(make_tls_context(options.tls->certificate, options.tls->key));
+        } catch (const std::exception& error) {  // TlsSetupError, or OpenSSL out of memory
+            std::cerr << program_name << ": " << error.what() << '\n';
+            return exit_failure;
+        }
+    }
 
     // Declared before the io_context, which must be destroyed first: coroutines it still holds
     // (only after a fatal error) use them while being unwound.
@@ -136,9 +171,10 @@ int run_server(const ServerOptions& options) {
     boost::asio::signal_set signals{io_context, SIGINT, SIGTERM};
     signals.async_wait([&coroutines](const boost::system::error_code&, int) { coroutines.stop(); });
 
-    start_accepting(std::move(acceptor), router, stats, coroutines);
+    start_accepting(std::move(acceptor), tls ? &*tls : nullptr, router, stats, coroutines);
 
-    std::cout << "listening on http://" << url_host(local.address()) << ':' << local.port() << std::endl;
+    std::cout << "listening on " << (tls ? "https" : "http") << "://" << url_host(local.address()) << ':'
+              << local.port() << std::endl;
 
     std::atomic<bool> failed{false};
     auto run = [&] {

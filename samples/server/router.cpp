@@ -25,6 +25,16 @@ constexpr std::array routes{
     Route{"/delay/", Match::prefix, handle_delay},
     Route{"/echo", Match::exact, handle_echo},
     Route{"/active", Match::exact, handle_active},
+    Route{websocket_path, Match::exact, handle_websocket_without_upgrade},
+    Route{"/tls", Match::exact, handle_tls},
+    Route{"/redirect/", Match::prefix, handle_redirect},
+    Route{"/redirect-to", Match::exact, handle_redirect_to},
+    Route{"/response-headers", Match::exact, handle_response_headers},
+    Route{"/cookies", Match::exact, handle_cookies},
+    Route{"/json", Match::exact, handle_json},
+    Route{"/bad-json", Match::exact, handle_bad_json},
+    Route{"/headers", Match::exact, handle_headers},
+    Route{"/set-cookie-redirect", Match::exact, handle_set_cookie_redirect},
 };
 // clang-format on
 
@@ -34,17 +44,19 @@ std::string_view target_path(std::string_view target) {
     return target.substr(0, target.find('?'));
 }
 
-Response Router::route(const Request& request, boost::asio::yield_context yield) const {
+Response Router::route(const Request& request, const ConnectionInfo& connection,
+                       boost::asio::yield_context yield) const {
     const std::string_view path = target_path(request.target());
     for (const Route& route : routes) {
         if (route.match == Match::exact && path == route.path) {
-            return route.handler(RouteContext{request, {}, m_stats, yield});
+            return route.handler(RouteContext{request, {}, m_stats, connection, yield});
         }
         if (route.match == Match::prefix && path.starts_with(route.path)) {
-            return route.handler(RouteContext{request, path.substr(route.path.size()), m_stats, yield});
+            return route.handler(
+                RouteContext{request, path.substr(route.path.size()), m_stats, connection, yield});
         }
     }
-    return handle_not_found(RouteContext{request, {}, m_stats, yield});
+    return handle_not_found(RouteContext{request, {}, m_stats, connection, yield});
 }
 
 }  // namespace loads::sample_server
