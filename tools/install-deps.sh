@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang-format
   libboost1.81-dev libboost-context1.81-dev libboost-program-options1.81-dev
-  libzmq3-dev cppzmq-dev libsimdjson-dev doctest-dev libssl-dev
+  libzmq3-dev cppzmq-dev libsimdjson-dev doctest-dev libssl-dev openssl ca-certificates
   python3
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -60,9 +60,81 @@ void api_log(loads_vu*, int32_t level, loads_str message) noexcept {
     std::fprintf(stderr, "[%s] %.*s\n", tag, static_cast<int>(message.len), message.ptr);
 }
 
+int32_t api_ws_connect(loads_vu* vu, const loads_ws_request* request, loads_ws_reply* reply) noexcept {
+    constexpr std::size_t k_request_min = offsetof(loads_ws_request, timeout) + sizeof(double);
+    constexpr std::size_t k_reply_min = offsetof(loads_ws_reply, protocol) + sizeof(loads_str);
+    if (vu == nullptr || request == nullptr || reply == nullptr || request->struct_size < k_request_min ||
+        reply->struct_size < k_reply_min) {
+        return LOADS_HTTP_INVALID_REQUEST;
+    }
+    reply->ws = nullptr;
+    reply->protocol = {};
+    try {
+        return VirtualUser::from(vu)->ws_connect(*request, *reply);
+    } catch (const std::exception& e) {
+        static thread_local std::string message;
+        message = std::string("internal error: ") + e.what();
+        reply->error_kind = LOADS_HTTP_CONNECTION;
+        reply->error = {message.data(), message.size()};
+        return LOADS_HTTP_CONNECTION;
+    }
+}
+
+int32_t api_ws_send(loads_vu* vu, loads_ws* ws, loads_str data, int32_t binary, loads_str* error) noexcept {
+    static const char k_internal[] = "internal error while sending on a web socket";
+    loads_str ignored{};
+    loads_str& out = error != nullptr ? *error : ignored;
+    if (vu == nullptr) {
+        return LOADS_HTTP_INVALID_REQUEST;
+    }
+    try {
+        return VirtualUser::from(vu)->ws_send(ws, std::string_view(data.ptr, data.len), binary != 0, out);
+    } catch (...) {
+        out = {k_internal, sizeof(k_internal) - 1};
+        return LOADS_HTTP_CONNECTION;
+    }
+}
+
+int32_t api_ws_receive(loads_vu* vu, loads_ws* ws, int32_t wait, double timeout,
+                       loads_ws_message* out) noexcept {
+    constexpr std::size_t k_message_min = offsetof(loads_ws_message, error) + sizeof(loads_str);
+    if (vu == nullptr || out == nullptr || out->struct_size < k_message_min) {
+        return LOADS_HTTP_INVALID_REQUEST;
+    }
+    try {
+        return VirtualUser::from(vu)->ws_receive(ws, wait != 0, timeout, *out);
+    } catch (...) {
+        static const char k_internal[] = "internal error while receiving on a web socket";
+        out->error = {k_internal, sizeof(k_internal) - 1};
+        return LOADS_HTTP_CONNECTION;
+    }
+}
+
+int32_t api_ws_close(loads_vu* vu, loads_ws* ws, uint16_t code, loads_str reason) noexcept {
+    if (vu == nullptr) {
+        return LOADS_HTTP_INVALID_REQUEST;
+    }
+    try {
+        return VirtualUser::from(vu)->ws_close(ws, code, std::string_view(reason.ptr, reason.len));
+    } catch (...) {
+        return LOADS_HTTP_CONNECTION;
+    }
+}
+
+void api_ws_release(loads_vu* vu, loads_ws* ws) noexcept {
+    if (vu == nullptr) {
+        return;
+    }
+    try {
+        VirtualUser::from(vu)->ws_release(ws);
+    } catch (...) {  // the socket is then closed when the user ends
+    }
+}
+
 constexpr loads_host_api k_api = {
     sizeof(loads_host_api), LOADS_ABI_MAJOR, LOADS_ABI_MINOR, &api_http_request,
-    &api_incr_counter,      &api_sleep,      &api_log,
+    &api_incr_counter,      &api_sleep,      &api_log,        &api_ws_connect,
+    &api_ws_send,           &api_ws_receive, &api_ws_close,   &api_ws_release,
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 
@@ -69,6 +70,36 @@ bool looks_closed(TcpSocket& socket) {
     return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
+// A TLS peer that closes without close_notify: for HTTP/1.1 that is simply the end of the
+// connection (every message carries its own length), as browsers and Requests treat it.
+void tls_eof_is_eof(beast::error_code& ec) {
+    if (ec == asio::ssl::error::stream_truncated) {
+        ec = asio::error::eof;
+    }
+}
+
+bool is_redirect(int status) {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+// Addresses of one family in the order the resolver gave, each family turned by `turn`: users
+// spread over a name's A (or AAAA) records, as the seed balanced its load, while the preferred
+// family stays first and the other remains a fallback.
+void spread(DnsCache::Results& endpoints, std::uint32_t turn) {
+    if (endpoints.size() < 2) {
+        return;
+    }
+    const bool first_v4 = endpoints.front().address().is_v4();
+    const auto middle =
+        std::stable_partition(endpoints.begin(), endpoints.end(),
+                              [&](const tcp::endpoint& e) { return e.address().is_v4() == first_v4; });
+    for (auto [b, e] : {std::pair{endpoints.begin(), middle}, std::pair{middle, endpoints.end()}}) {
+        if (const auto n = e - b; n > 1) {
+            std::rotate(b, b + static_cast<std::ptrdiff_t>(turn % static_cast<std::uint32_t>(n)), e);
+        }
+    }
+}
+
 // The server closed a kept-alive connection before answering: the request can safely be resent.
 bool is_stale_connection(const beast::error_code& ec) {
     return ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
@@ -78,14 +109,32 @@ bool is_stale_connection(const beast::error_code& ec) {
 }  // namespace
 
 HttpSession::HttpSession(asio::io_context& ioc, DnsCache& dns, DnsLookups& lookups,
-                         const HttpSettings& settings)
-    : m_ioc(ioc), m_dns(dns), m_lookups(lookups), m_wait_timer(ioc), m_settings(settings) {}
+                         const HttpSettings& settings, std::uint32_t seed)
+    : m_ioc(ioc),
+      m_dns(dns),
+      m_lookups(lookups),
+      m_wait_timer(ioc),
+      m_settings(settings),
+      m_address_turn(seed) {}
 
 HttpSession::~HttpSession() = default;
+
+TlsClient& HttpSession::tls_client() const {
+    if (m_settings.tls) {
+        return *m_settings.tls;
+    }
+    static TlsClient defaults{TlsSettings{}};  // for sessions made without a plan (unit tests)
+    return defaults;
+}
 
 Yield HttpSession::suspend(Yield& yield, beast::error_code& ec) {
     ++m_suspensions;  // every asynchronous operation suspends the user until it completes
     return yield[ec];
+}
+
+int32_t HttpSession::set_error(int32_t kind, std::string message) {
+    m_error = std::move(message);
+    return kind;
 }
 
 int32_t HttpSession::fail(loads_http_response& response, int32_t kind, std::string message) {
@@ -107,8 +156,11 @@ HttpSession::Connection& HttpSession::connection_for(const Url& url) {
 }
 
 void HttpSession::close(Connection& c) {
+    if (c.tls && c.open) {
+        TlsSessionCache::keep_resumable(*c.tls);
+    }
     beast::error_code ignored;
-    c.socket.close(ignored);
+    c.tcp().close(ignored);
     c.buffer.clear();
     c.open = false;
 }
@@ -119,6 +171,10 @@ void HttpSession::cancel() {
         m_leading->resolver.cancel();
     }
     m_wait_timer.cancel();
+    if (m_active != nullptr) {
+        beast::error_code ignored;
+        m_active->close(ignored);
+    }
     for (auto& c : m_connections) {
         close(*c);
     }
@@ -135,20 +191,35 @@ void HttpSession::check_deadline(clock::time_point now) {
     }
     m_wait_timer.cancel();
     if (m_active != nullptr) {
-        close(*m_active);
+        beast::error_code ignored;
+        m_active->close(ignored);
     }
 }
 
-bool HttpSession::serialize(const loads_http_request& request, const Url& url) {
-    const std::string_view method = text(request.method);
-    if (!is_token(method)) {
+void HttpSession::arm(TcpSocket& socket, std::chrono::milliseconds timeout) {
+    m_timed_out = false;
+    m_active = &socket;
+    m_deadline = clock::now() + timeout;
+}
+
+bool HttpSession::disarm() {
+    m_active = nullptr;
+    m_deadline = clock::time_point::max();
+    const bool timed_out = m_timed_out;
+    m_timed_out = false;
+    return timed_out;
+}
+
+bool HttpSession::serialize(const loads_http_request& request, const Url& url, const Hop& hop) {
+    if (!is_token(hop.method)) {
         return false;
     }
     std::string& out = m_request;
     out.clear();
-    out.append(method).append(" ").append(url.target).append(" HTTP/1.1\r\n");
+    out.append(hop.method).append(" ").append(url.target).append(" HTTP/1.1\r\n");
     bool has_host = false;
     bool has_agent = false;
+    bool has_cookie = false;
     for (std::size_t i = 0; i < request.header_count; ++i) {
         const std::string_view name = text(request.headers[i].name);
         const std::string_view value = text(request.headers[i].value);
@@ -159,6 +230,17 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url) {
         if (iequals(name, "content-length")) {
             continue;
         }
+        if (hop.drop_body_headers && (iequals(name, "content-type") || iequals(name, "transfer-encoding"))) {
+            continue;
+        }
+        if (hop.drop_credentials && (iequals(name, "authorization") || iequals(name, "host"))) {
+            continue;
+        }
+        const bool is_cookie = iequals(name, "cookie");
+        if (is_cookie && hop.drop_cookie_header) {
+            continue;
+        }
+        has_cookie = has_cookie || is_cookie;
         has_host = has_host || iequals(name, "host");
         has_agent = has_agent || iequals(name, "user-agent");
         out.append(name).append(": ").append(value).append("\r\n");
@@ -169,22 +251,29 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url) {
     if (!has_agent) {
         out.append("User-Agent: ").append(m_settings.user_agent).append("\r\n");
     }
-    const bool body_expected = method == "POST" || method == "PUT" || method == "PATCH";
-    if (request.body.len > 0 || body_expected) {
-        out.append("Content-Length: ").append(std::to_string(request.body.len)).append("\r\n");
+    // Like Requests, a Cookie header the test sets replaces the jar's cookies for that request.
+    if (!has_cookie && !m_cookies.empty()) {
+        m_cookie_header.clear();
+        if (m_cookies.header_for(url, m_cookie_header, std::chrono::system_clock::now())) {
+            out.append("Cookie: ").append(m_cookie_header).append("\r\n");
+        }
+    }
+    const bool body_expected = hop.method == "POST" || hop.method == "PUT" || hop.method == "PATCH";
+    if (!hop.body.empty() || body_expected) {
+        out.append("Content-Length: ").append(std::to_string(hop.body.size())).append("\r\n");
     }
     out.append("\r\n");
-    out.append(text(request.body));
+    out.append(hop.body);
     return true;
 }
 
 boost::system::error_code HttpSession::resolve(const Url& url, DnsCache::Results& endpoints, Yield& yield) {
     beast::error_code ec;
     while (!m_cancelled && !m_timed_out) {
-        if (m_dns.find(url.origin, endpoints)) {
+        if (m_dns.find(url.endpoint, endpoints)) {
             return {};
         }
-        if (auto it = m_lookups.find(url.origin); it != m_lookups.end()) {
+        if (auto it = m_lookups.find(url.endpoint); it != m_lookups.end()) {
             // Another user of this worker is resolving it: wait to be woken, then look again.
             const std::shared_ptr<DnsLookup> lookup = it->second;
             lookup->waiters.push_back(&m_wait_timer);
@@ -199,15 +288,15 @@ boost::system::error_code HttpSession::resolve(const Url& url, DnsCache::Results
             continue;
         }
         m_leading = std::make_shared<DnsLookup>(m_ioc);
-        m_lookups.emplace(url.origin, m_leading);
+        m_lookups.emplace(url.endpoint, m_leading);
         const auto results = m_leading->resolver.async_resolve(url.host, url.port, suspend(yield, ec));
         if (!ec) {
             for (const auto& entry : results) {
                 endpoints.push_back(entry.endpoint());
             }
-            m_dns.store(url.origin, endpoints);
+            m_dns.store(url.endpoint, endpoints);
         }
-        m_lookups.erase(url.origin);
+        m_lookups.erase(url.endpoint);
         m_leading->result = ec;
         m_leading->finished = true;
         m_leading->wake_all();  // they find the answer in the cache, or one of them tries again
@@ -217,52 +306,87 @@ boost::system::error_code HttpSession::resolve(const Url& url, DnsCache::Results
     return asio::error::operation_aborted;
 }
 
-int32_t HttpSession::open(Connection& c, const Url& url, loads_http_response& response, Yield& yield) {
+int32_t HttpSession::connect(const Url& url, TcpSocket& socket, TlsStream* tls,
+                             std::chrono::milliseconds timeout, Yield& yield) {
     beast::error_code ec;
-    m_deadline = clock::now() + m_settings.connect_timeout;
+    arm(socket, timeout);
     DnsCache::Results endpoints;
     if (is_localhost(url.host)) {
         // RFC 6761: localhost is the loopback interface, whatever /etc/hosts or DNS say (and
         // minimal systems may have neither).
         const auto port = static_cast<unsigned short>(std::stoul(url.port));
         endpoints = {{asio::ip::address_v4::loopback(), port}, {asio::ip::address_v6::loopback(), port}};
-    } else if (!m_dns.find(url.origin, endpoints)) {
+    } else if (!m_dns.find(url.endpoint, endpoints)) {
         ec = resolve(url, endpoints, yield);
         if (!m_cancelled && !m_timed_out && ec) {
-            return fail(response, LOADS_HTTP_DNS, "cannot resolve " + url.host + ": " + ec.message());
+            disarm();
+            return set_error(LOADS_HTTP_DNS, "cannot resolve " + url.host + ": " + ec.message());
         }
     }
+    spread(endpoints, m_address_turn++);
     if (!m_cancelled && !m_timed_out) {
-        m_active = &c;
-        asio::async_connect(c.socket, endpoints, suspend(yield, ec));
+        asio::async_connect(socket, endpoints, suspend(yield, ec));
     }
-    m_active = nullptr;
+    if (!ec && tls != nullptr && !m_cancelled && !m_timed_out) {
+        socket.set_option(tcp::no_delay(true), ec);
+        tls->async_handshake(asio::ssl::stream_base::client, suspend(yield, ec));
+        if (ec && !m_cancelled && !m_timed_out) {
+            const std::string why = describe_tls_error(ec, *tls);
+            disarm();
+            beast::error_code ignored;
+            socket.close(ignored);
+            return set_error(LOADS_HTTP_TLS, "TLS handshake with " + url.origin + " failed: " + why);
+        }
+    }
+    const bool timed_out = disarm();
+    beast::error_code ignored;
     if (m_cancelled) {
-        close(c);
-        return fail(response, LOADS_HTTP_CANCELLED, k_cancelled);
+        socket.close(ignored);
+        return set_error(LOADS_HTTP_CANCELLED, k_cancelled);
     }
-    if (m_timed_out) {
-        close(c);
-        return fail(
-            response, LOADS_HTTP_TIMEOUT,
-            "connecting to " + url.origin + " timed out after " + seconds_text(m_settings.connect_timeout));
+    if (timed_out) {
+        socket.close(ignored);
+        return set_error(LOADS_HTTP_TIMEOUT,
+                         "connecting to " + url.origin + " timed out after " + seconds_text(timeout));
     }
     if (ec) {
-        close(c);
-        return fail(response, LOADS_HTTP_CONNECT, "cannot connect to " + url.origin + ": " + ec.message());
+        socket.close(ignored);
+        return set_error(LOADS_HTTP_CONNECT, "cannot connect to " + url.origin + ": " + ec.message());
     }
-    c.socket.set_option(tcp::no_delay(true), ec);
+    socket.set_option(tcp::no_delay(true), ec);
+    return LOADS_HTTP_OK;
+}
+
+int32_t HttpSession::open(Connection& c, const Url& url, bool verify, Yield& yield) {
+    TlsStream* tls = nullptr;
+    if (url.tls()) {
+        try {
+            c.tls = tls_client().make_stream(m_ioc, url.host, verify, c.session.get());
+        } catch (const std::exception& e) {
+            return set_error(LOADS_HTTP_TLS, e.what());
+        }
+        c.verify = verify;
+        tls = c.tls.get();
+    }
+    const int32_t rc = connect(url, c.tcp(), tls, m_settings.connect_timeout, yield);
+    if (rc != LOADS_HTTP_OK) {
+        if (rc == LOADS_HTTP_TLS) {
+            c.session.forget();  // a session the server no longer accepts must not be offered again
+        }
+        close(c);
+        return rc;
+    }
     c.buffer.clear();
     c.open = true;
     return LOADS_HTTP_OK;
 }
 
-HttpSession::Outcome HttpSession::exchange(Connection& c, bool reused, bool is_head, beast::error_code& ec,
-                                           Yield& yield) {
-    m_active = &c;
-    asio::async_write(c.socket, asio::buffer(m_request), suspend(yield, ec));
+template <class Stream>
+HttpSession::Outcome HttpSession::exchange(Stream& stream, Connection& c, bool reused, bool is_head,
+                                           beast::error_code& ec, Yield& yield) {
+    asio::async_write(stream, asio::buffer(m_request), suspend(yield, ec));
+    tls_eof_is_eof(ec);
     if (ec) {
-        m_active = nullptr;
         return reused && is_stale_connection(ec) ? Outcome::retry : Outcome::failed;
     }
     bool got_reply_bytes = false;
@@ -289,8 +413,8 @@ HttpSession::Outcome HttpSession::exchange(Connection& c, bool reused, bool is_h
                     continue;  // header parsed, body bytes still buffered
                 }
             }
-            const std::size_t n =
-                c.socket.async_read_some(c.buffer.prepare(k_read_chunk), suspend(yield, ec));
+            const std::size_t n = stream.async_read_some(c.buffer.prepare(k_read_chunk), suspend(yield, ec));
+            tls_eof_is_eof(ec);
             if (ec == asio::error::eof && parser.got_some()) {
                 parser.put_eof(ec);  // a body delimited by the end of the connection ends here
                 break;
@@ -308,18 +432,87 @@ HttpSession::Outcome HttpSession::exchange(Connection& c, bool reused, bool is_h
         if (status >= 100 && status < 200 && status != 101) {
             continue;  // 100 Continue, 103 Early Hints...: the real answer follows
         }
-        m_active = nullptr;
+        if (c.tls) {
+            c.session.remember(*c.tls);  // with TLS 1.3 the ticket arrives after the handshake
+        }
         if (!parser.keep_alive()) {
             close(c);
         }
         return Outcome::ok;
     }
-    m_active = nullptr;
     return reused && !got_reply_bytes && is_stale_connection(ec) ? Outcome::retry : Outcome::failed;
+}
+
+int32_t HttpSession::send_once(const Url& url, const Hop& hop, bool verify, std::chrono::milliseconds timeout,
+                               Yield& yield) {
+    // RFC 9110 9.2.2: only these may be sent again when a kept-alive connection dies under them.
+    const std::string_view method = hop.method;
+    const bool idempotent = method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
+                            method == "DELETE" || method == "TRACE";
+    beast::error_code ec;
+    Outcome outcome = Outcome::failed;
+    bool timed_out = false;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        Connection& c = connection_for(url);
+        if (c.open && url.tls() && c.verify != verify) {
+            close(c);  // opened with the other verification setting
+        }
+        const bool reused = c.open;
+        if (!c.open) {
+            if (const int32_t rc = open(c, url, verify, yield); rc != LOADS_HTTP_OK) {
+                return rc;
+            }
+        }
+        if (reused && !idempotent && looks_closed(c.tcp())) {
+            close(c);  // the server has hung up: open a new connection rather than risk a resend
+            continue;
+        }
+        arm(c.tcp(), timeout);
+        outcome = c.tls ? exchange(*c.tls, c, reused, method == "HEAD", ec, yield)
+                        : exchange(c.socket, c, reused, method == "HEAD", ec, yield);
+        timed_out = disarm();
+        if (outcome == Outcome::retry && !idempotent) {
+            outcome = Outcome::failed;  // it may have been processed: never send it twice
+        }
+        if (outcome != Outcome::ok) {
+            close(c);
+        }
+        if (outcome != Outcome::retry || m_cancelled || timed_out) {
+            break;
+        }
+    }
+    if (m_cancelled) {
+        return set_error(LOADS_HTTP_CANCELLED, k_cancelled);
+    }
+    if (timed_out) {
+        return set_error(LOADS_HTTP_TIMEOUT,
+                         std::string(method) + " " + m_url + " timed out after " + seconds_text(timeout));
+    }
+    if (outcome != Outcome::ok) {
+        const bool protocol = ec.category() == http::make_error_code(http::error::bad_version).category() &&
+                              ec != http::error::partial_message;
+        if (protocol) {
+            return set_error(LOADS_HTTP_PROTOCOL, "invalid HTTP response to " + std::string(method) + " " +
+                                                      m_url + ": " + ec.message());
+        }
+        return set_error(LOADS_HTTP_CONNECTION, "connection to " + url.origin + " failed during " +
+                                                    std::string(method) + " " + m_url + ": " + ec.message());
+    }
+    return LOADS_HTTP_OK;
 }
 
 int32_t HttpSession::perform(const loads_http_request& request, loads_http_response& response,
                              RunStats& stats, Yield& yield) {
+    // Fields appended in ABI 1.1 exist only when the plugin's struct is that long.
+    const bool has_v11 =
+        request.struct_size >= offsetof(loads_http_request, max_redirects) + sizeof(uint32_t);
+    const std::uint32_t flags = has_v11 ? request.flags : 0;
+    const std::uint32_t max_redirects = has_v11 && request.max_redirects > 0 ? request.max_redirects : 30;
+    const bool follow = (flags & LOADS_REQUEST_NO_REDIRECTS) == 0;
+    const bool verify = tls_client().verifies_by_default() && (flags & LOADS_REQUEST_NO_VERIFY) == 0;
+    const bool reports_redirects =
+        response.struct_size >= offsetof(loads_http_response, redirects) + sizeof(uint32_t);
+
     const std::string_view url_text = text(request.url);
     m_url.assign(url_text);
     response.url = view(m_url);
@@ -329,89 +522,90 @@ int32_t HttpSession::perform(const loads_http_request& request, loads_http_respo
     if (url_text != m_last_url_text) {
         std::string error;
         auto parsed = parse_url(url_text, error);
-        if (!parsed) {
+        if (!parsed || parsed->web_socket()) {
             m_last_url_text.clear();
-            return fail(response, LOADS_HTTP_INVALID_URL, std::move(error));
+            return fail(response, LOADS_HTTP_INVALID_URL,
+                        parsed ? "'" + std::string(url_text) + "' is a web socket URL: open it with create_ws"
+                               : std::move(error));
         }
         m_last_url = std::move(*parsed);
         m_last_url_text.assign(url_text);
     }
-    const Url& url = m_last_url;
-    if (!serialize(request, url)) {
-        return fail(response, LOADS_HTTP_INVALID_REQUEST,
-                    "invalid request: the method must be a token, header names and values may not "
-                    "contain CR or LF, header names no ':'");
-    }
-    const std::string_view method = text(request.method);
     // Clamped to a day: a huge (or infinite) per-request timeout must not overflow the clock.
     const auto timeout = request.timeout > 0
                              ? std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::duration<double>(std::min(request.timeout, 86400.0)))
                              : m_settings.timeout;
 
-    // RFC 9110 9.2.2: only these may be sent again when a kept-alive connection dies under them.
-    const bool idempotent = method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "PUT" ||
-                            method == "DELETE" || method == "TRACE";
-    m_timed_out = false;
-    const auto started = clock::now();
-    beast::error_code ec;
-    Outcome outcome = Outcome::failed;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-        Connection& c = connection_for(url);
-        const bool reused = c.open;
-        if (!c.open) {
-            if (const int32_t rc = open(c, url, response, yield); rc != LOADS_HTTP_OK) {
-                m_deadline = clock::time_point::max();
-                return rc;
+    Hop hop{text(request.method), text(request.body)};
+    Url hop_url;  // the URL of the hops after the first (the first uses m_last_url)
+    const Url* url = &m_last_url;
+    std::uint32_t redirects = 0;
+    for (;;) {
+        if (!serialize(request, *url, hop)) {
+            return fail(response, LOADS_HTTP_INVALID_REQUEST,
+                        "invalid request: the method must be a token, header names and values may not "
+                        "contain CR or LF, header names no ':'");
+        }
+        const auto started = clock::now();
+        if (const int32_t rc = send_once(*url, hop, verify, timeout, yield); rc != LOADS_HTTP_OK) {
+            response.error_kind = rc;
+            response.error = view(m_error);
+            return rc;
+        }
+        const auto elapsed = clock::now() - started;
+        const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+        stats.record_hit(m_url, m_response.status, static_cast<std::uint64_t>(micros));
+        response.elapsed = std::chrono::duration<double>(elapsed).count();
+        if (!m_response.set_cookies.empty()) {
+            const auto now = std::chrono::system_clock::now();
+            for (const auto& at : m_response.set_cookies) {
+                m_cookies.store(*url, m_response.slice(at), now);
             }
         }
-        if (reused && !idempotent && looks_closed(c.socket)) {
-            close(c);  // the server has hung up: open a new connection rather than risk a resend
-            continue;
-        }
-        m_deadline = clock::now() + timeout;
-        outcome = exchange(c, reused, method == "HEAD", ec, yield);
-        if (outcome == Outcome::retry && !idempotent) {
-            outcome = Outcome::failed;  // it may have been processed: never send it twice
-        }
-        if (outcome != Outcome::ok) {
-            close(c);
-        }
-        if (outcome != Outcome::retry || m_cancelled || m_timed_out) {
+        if (!follow || !is_redirect(m_response.status) || !m_response.has_location) {
             break;
         }
-    }
-    m_deadline = clock::time_point::max();
-    const auto elapsed = clock::now() - started;
-
-    if (m_cancelled) {
-        return fail(response, LOADS_HTTP_CANCELLED, k_cancelled);
-    }
-    if (m_timed_out) {
-        return fail(response, LOADS_HTTP_TIMEOUT,
-                    std::string(method) + " " + m_url + " timed out after " + seconds_text(timeout));
-    }
-    if (outcome != Outcome::ok) {
-        const bool protocol = ec.category() == http::make_error_code(http::error::bad_version).category() &&
-                              ec != http::error::partial_message;
-        if (protocol) {
-            return fail(
-                response, LOADS_HTTP_PROTOCOL,
-                "invalid HTTP response to " + std::string(method) + " " + m_url + ": " + ec.message());
+        if (redirects == max_redirects) {
+            return fail(response, LOADS_HTTP_TOO_MANY_REDIRECTS,
+                        "exceeded " + std::to_string(max_redirects) + " redirects, the last to " +
+                            resolve_reference(*url, m_response.slice(m_response.location)));
         }
-        return fail(response, LOADS_HTTP_CONNECTION,
-                    "connection to " + url.origin + " failed during " + std::string(method) + " " + m_url +
-                        ": " + ec.message());
+        std::string next_text = resolve_reference(*url, m_response.slice(m_response.location));
+        std::string error;
+        auto next = parse_url(next_text, error);
+        if (!next || next->web_socket()) {
+            return fail(response, LOADS_HTTP_INVALID_URL,
+                        "redirect from " + m_url + " to an invalid URL: " + (next ? next_text : error));
+        }
+        // Requests' rules: 303 turns everything but HEAD into a GET, and so do 301 and 302 for a
+        // POST (what browsers do); 307 and 308 resend the request as it was.
+        const int status = m_response.status;
+        if ((status == 303 && hop.method != "HEAD") ||
+            ((status == 301 || status == 302) && hop.method == "POST")) {
+            hop.method = "GET";
+            hop.body = {};
+            hop.drop_body_headers = true;
+        }
+        // Credentials the test gave one host are not handed to another (Requests' rebuild_auth);
+        // an upgrade from http to https on the same host keeps them.
+        hop.drop_credentials = hop.drop_credentials || next->host != url->host;
+        hop.drop_cookie_header = true;  // from now on cookies come from the jar, updated by this hop
+        hop_url = std::move(*next);
+        url = &hop_url;
+        m_url = std::move(next_text);
+        response.url = view(m_url);
+        ++redirects;
     }
 
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
     response.error_kind = LOADS_HTTP_OK;
     response.status = m_response.status;
     response.reason = view(m_response.reason);
     response.headers = view(m_response.header_block);
     response.body = view(m_response.body);
-    response.elapsed = std::chrono::duration<double>(elapsed).count();
-    stats.record_hit(url_text, response.status, static_cast<std::uint64_t>(micros));
+    if (reports_redirects) {
+        response.redirects = redirects;
+    }
     return LOADS_HTTP_OK;
 }
 

@@ -2,15 +2,20 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 
 namespace loads::host {
 
+class TlsClient;
+
 struct HttpSettings {
-    std::chrono::milliseconds connect_timeout{10'000};  ///< --connect-timeout: TCP connect.
+    std::chrono::milliseconds connect_timeout{10'000};  ///< --connect-timeout: TCP connect + TLS handshake.
     std::chrono::milliseconds timeout{30'000};          ///< --timeout: one whole exchange.
     std::size_t body_limit = 64 * 1024 * 1024;          ///< Largest response body accepted.
     std::string user_agent = "loads/" LOADS_VERSION;
+    /// The TLS contexts (--insecure, --ca-file); null means verification on, the system's CAs.
+    std::shared_ptr<TlsClient> tls;
 };
 
 }  // namespace loads::host

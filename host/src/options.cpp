@@ -1,12 +1,14 @@
 #include "options.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 #include <thread>
 
 #include <boost/program_options.hpp>
 
 #include "config_file.hpp"
+#include "tls_client.hpp"
 #include "usage_error.hpp"
 
 namespace loads::host {
@@ -37,7 +39,9 @@ Described describe(Options& o) {
         ("no-patching", po::bool_switch(&o.no_patching), "give each user its own OS thread, for tests that call blocking libraries")
         ("stack-size", po::value(&o.stack_kib), "KiB of stack per user, for tests that recurse deeply (default 1024)")
         ("timeout", po::value(&o.timeout), "seconds allowed for one HTTP exchange (default 30)")
-        ("connect-timeout", po::value(&o.connect_timeout), "seconds allowed to open a connection (default 10)")
+        ("connect-timeout", po::value(&o.connect_timeout), "seconds allowed to open a connection, TLS handshake included (default 10)")
+        ("insecure", po::bool_switch(&o.insecure), "do not verify TLS certificates (also when BYPASS_SSL_CHECK is set)")
+        ("ca-file", po::value(&o.ca_file), "PEM file of CA certificates trusted besides the system's")
         ("test-dir", po::value(&o.test_dir), "directory searched for test plugins after the current one")
         ("list", po::value(&o.list_module), "list the tests of a module without running any of its code")
         ("quiet", po::bool_switch(&o.quiet), "print nothing on stdout (no progress bar, no summary)");
@@ -86,7 +90,7 @@ Options parse_options(const std::vector<std::string>& args) {
                     throw UsageError(path + ":" + std::to_string(e.line) + ": unknown key '" + e.key +
                                      "' in [loads]");
                 }
-                const bool is_switch = e.key == "quiet" || e.key == "no-patching";
+                const bool is_switch = e.key == "quiet" || e.key == "no-patching" || e.key == "insecure";
                 if (is_switch) {
                     if (parse_bool(e, path)) {
                         file_args.push_back("--" + e.key);
@@ -149,6 +153,16 @@ RunPlan make_plan(const Options& o) {
     }
     plan.stack_size = std::size_t{o.stack_kib} * 1024;
     plan.server_url = o.server_url;
+    // The seed's switch: any non-empty BYPASS_SSL_CHECK turns verification off.
+    const char* bypass = std::getenv("BYPASS_SSL_CHECK");
+    TlsSettings tls;
+    tls.verify = !o.insecure && (bypass == nullptr || *bypass == '\0');
+    tls.ca_file = o.ca_file;
+    try {
+        plan.http.tls = std::make_shared<TlsClient>(tls);
+    } catch (const std::runtime_error& e) {
+        throw UsageError(e.what());
+    }
     return plan;
 }
 

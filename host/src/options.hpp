@@ -18,6 +18,7 @@ struct Options {
     std::string config;
     std::string list_module;
     std::string test_dir;
+    std::string ca_file;
     unsigned threads = 0;  ///< 0: one per core.
     unsigned stack_kib = 1024;
     double grace = 5;
@@ -25,6 +26,7 @@ struct Options {
     double connect_timeout = 10;
     bool quiet = false;
     bool no_patching = false;
+    bool insecure = false;
     bool version = false;
     bool help = false;
 };

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/beast/http/basic_parser.hpp>
 
@@ -15,12 +17,23 @@ struct ResponseStorage {
     std::string reason;
     std::string header_block;  ///< "Name: value\r\n" per field, in received order.
     std::string body;
+    /// Where the values of the fields the session acts on sit in header_block (offset, length):
+    /// noted while parsing so that nobody scans the block again.
+    std::vector<std::pair<std::size_t, std::size_t>> set_cookies;
+    std::pair<std::size_t, std::size_t> location{0, 0};
+    bool has_location = false;
+
+    std::string_view slice(std::pair<std::size_t, std::size_t> at) const {
+        return std::string_view(header_block).substr(at.first, at.second);
+    }
 
     void clear() {
         status = 0;
         reason.clear();
         header_block.clear();
         body.clear();
+        set_cookies.clear();
+        has_location = false;
     }
 };
 
@@ -37,9 +50,17 @@ private:
         m_out.status = code;
         m_out.reason.assign(reason.data(), reason.size());
     }
-    void on_field_impl(boost::beast::http::field, string_view name, string_view value, error_code&) override {
+    void on_field_impl(boost::beast::http::field field, string_view name, string_view value,
+                       error_code&) override {
         m_out.header_block.append(name.data(), name.size());
         m_out.header_block.append(": ");
+        const std::pair<std::size_t, std::size_t> at{m_out.header_block.size(), value.size()};
+        if (field == boost::beast::http::field::set_cookie) {
+            m_out.set_cookies.push_back(at);
+        } else if (field == boost::beast::http::field::location && !m_out.has_location) {
+            m_out.location = at;
+            m_out.has_location = true;
+        }
         m_out.header_block.append(value.data(), value.size());
         m_out.header_block.append("\r\n");
     }

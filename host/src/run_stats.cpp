@@ -76,6 +76,9 @@ void RunStats::merge(const RunStats& other) {
     m_errors += other.m_errors;
     m_tests_finished += other.m_tests_finished;
     m_cancelled += other.m_cancelled;
+    m_sockets_opened += other.m_sockets_opened;
+    m_sockets_closed += other.m_sockets_closed;
+    m_socket_bytes += other.m_socket_bytes;
 }
 
 void RunStats::clear() {
@@ -84,11 +87,13 @@ void RunStats::clear() {
     m_counters.clear();
     m_problems.clear();
     m_successes = m_failures = m_errors = m_tests_finished = m_cancelled = 0;
+    m_sockets_opened = m_sockets_closed = m_socket_bytes = 0;
 }
 
 bool RunStats::empty() const noexcept {
     return m_latency.count() == 0 && m_counters.empty() && m_problems.empty() && m_successes == 0 &&
-           m_tests_finished == 0 && m_cancelled == 0;
+           m_tests_finished == 0 && m_cancelled == 0 && m_sockets_opened == 0 && m_sockets_closed == 0 &&
+           m_socket_bytes == 0;
 }
 
 }  // namespace loads::host

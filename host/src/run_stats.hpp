@@ -56,6 +56,9 @@ public:
     void record_test_finished() noexcept { ++m_tests_finished; }
     void record_cancelled() noexcept { ++m_cancelled; }
     void incr_counter(std::string_view name, std::int64_t delta);
+    void record_socket_opened() noexcept { ++m_sockets_opened; }
+    void record_socket_closed() noexcept { ++m_sockets_closed; }
+    void record_socket_bytes(std::uint64_t bytes) noexcept { m_socket_bytes += bytes; }
 
     /// Adds `other` into this.
     void merge(const RunStats& other);
@@ -74,6 +77,9 @@ public:
     std::uint64_t errors() const noexcept { return m_errors; }
     std::uint64_t tests_finished() const noexcept { return m_tests_finished; }
     std::uint64_t cancelled() const noexcept { return m_cancelled; }
+    std::uint64_t sockets_opened() const noexcept { return m_sockets_opened; }
+    std::uint64_t sockets_closed() const noexcept { return m_sockets_closed; }
+    std::uint64_t socket_bytes() const noexcept { return m_socket_bytes; }
 
 private:
     void add_problem(const ProblemKey& key, std::uint64_t count);
@@ -88,6 +94,9 @@ private:
     std::uint64_t m_errors = 0;
     std::uint64_t m_tests_finished = 0;
     std::uint64_t m_cancelled = 0;
+    std::uint64_t m_sockets_opened = 0;
+    std::uint64_t m_sockets_closed = 0;
+    std::uint64_t m_socket_bytes = 0;  ///< Payload bytes received on web sockets.
 };
 
 }  // namespace loads::host

@@ -59,9 +59,18 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
     std::string scheme(text.substr(0, scheme_end));
     std::transform(scheme.begin(), scheme.end(), scheme.begin(),
                    [](unsigned char c) { return std::tolower(c); });
-    if (scheme != "http") {
+    Url url;
+    if (scheme == "http") {
+        url.scheme = Scheme::http;
+    } else if (scheme == "https") {
+        url.scheme = Scheme::https;
+    } else if (scheme == "ws") {
+        url.scheme = Scheme::ws;
+    } else if (scheme == "wss") {
+        url.scheme = Scheme::wss;
+    } else {
         error = "unsupported URL scheme '" + scheme + "' in '" + std::string(text) +
-                "': this version of loads speaks plain http:// only";
+                "': loads speaks http://, https://, ws:// and wss://";
         return std::nullopt;
     }
     std::string_view rest = text.substr(scheme_end + 3);
@@ -76,7 +85,6 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
         authority = authority.substr(at + 1);  // credentials: not supported, and never sent as part of Host
     }
 
-    Url url;
     std::string_view host;
     std::string_view port;
     if (!authority.empty() && authority.front() == '[') {
@@ -119,17 +127,62 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
         }
     }
     url.host = std::string(host);
-    url.port = port.empty() ? "80" : std::string(port);
+    std::transform(url.host.begin(), url.host.end(), url.host.begin(),
+                   [](unsigned char c) { return std::tolower(c); });  // for the cookie jar's matching
+    const char* default_port = url.tls() ? "443" : "80";
+    url.port = port.empty() ? default_port : std::string(port);
     // (append rather than operator+: GCC 12's -Wrestrict misfires on "x" + string at -O3)
     url.target = target.empty() || target.front() == '?' ? std::string("/") : std::string();
     url.target.append(requote(target));
-    url.origin = url.host + ":" + url.port;
+    url.endpoint = url.host + ":" + url.port;
+    url.origin = scheme + "://" + url.endpoint;
     const bool v6 = url.host.find(':') != std::string::npos;
     url.host_header = v6 ? std::string("[").append(url.host).append("]") : url.host;
-    if (!port.empty() && url.port != "80") {
+    if (url.port != default_port) {
         url.host_header += ":" + url.port;
     }
     return url;
+}
+
+std::string Url::scheme_and_authority() const {
+    static constexpr const char* k_names[] = {"http", "https", "ws", "wss"};
+    return std::string(k_names[static_cast<int>(scheme)]) + "://" + host_header;
+}
+
+std::string resolve_reference(const Url& base, std::string_view location) {
+    location = location.substr(0, location.find('#'));
+    // Surrounding white space is not part of a URL; some servers send it anyway.
+    while (!location.empty() && (location.front() == ' ' || location.front() == '\t')) {
+        location.remove_prefix(1);
+    }
+    while (!location.empty() && (location.back() == ' ' || location.back() == '\t')) {
+        location.remove_suffix(1);
+    }
+    const auto colon = location.find(':');
+    const auto first_delimiter = location.find_first_of("/?");
+    if (colon != std::string_view::npos && colon > 0 &&
+        (first_delimiter == std::string_view::npos || colon < first_delimiter) &&
+        std::all_of(location.begin(), location.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '-' || c == '.';
+        })) {
+        return std::string(location);  // absolute
+    }
+    const std::string authority = base.scheme_and_authority();
+    if (location.starts_with("//")) {
+        return authority.substr(0, authority.find("://") + 1) + std::string(location);
+    }
+    if (location.starts_with("/")) {
+        return authority + std::string(location);
+    }
+    const std::string_view base_path = std::string_view(base.target).substr(0, base.target.find('?'));
+    if (location.empty()) {
+        return authority + base.target;
+    }
+    if (location.starts_with("?")) {
+        return authority + std::string(base_path) + std::string(location);
+    }
+    const auto slash = base_path.rfind('/');
+    return authority + std::string(base_path.substr(0, slash + 1)) + std::string(location);
 }
 
 }  // namespace loads::host

@@ -18,7 +18,7 @@ VirtualUser::VirtualUser(Worker& worker, const RunPlan& plan, std::uint32_t inde
       m_plan(plan),
       m_index(index),
       m_cycle_users(cycle_users),
-      m_http(worker.io(), worker.dns(), worker.lookups(), plan.http),
+      m_http(worker.io(), worker.dns(), worker.lookups(), plan.http, index),
       m_sleep_timer(worker.io()) {}
 
 bool VirtualUser::may_start_test() const {
@@ -58,6 +58,7 @@ void VirtualUser::run(Yield yield) {
         }
     }
     klass->destroy(instance);
+    close_sockets();  // those the test left open (the seed closed them when the user ended, too)
     m_yield = nullptr;
 }
 
@@ -139,6 +140,125 @@ void VirtualUser::cancel() {
     m_cancelled = true;
     m_http.cancel();
     m_sleep_timer.cancel();
+    for (auto& ws : m_sockets) {
+        ws->abort();
+    }
+}
+
+void VirtualUser::close_sockets() {
+    for (auto& ws : m_sockets) {
+        if (m_cancelled) {
+            ws->abort();
+        } else {
+            ws->close_in_background();
+        }
+    }
+    m_sockets.clear();
+}
+
+WebSocket* VirtualUser::find_socket(loads_ws* handle) {
+    for (auto& ws : m_sockets) {
+        if (reinterpret_cast<loads_ws*>(ws.get()) == handle) {
+            return ws.get();
+        }
+    }
+    return nullptr;
+}
+
+int32_t VirtualUser::ws_connect(const loads_ws_request& request, loads_ws_reply& reply) {
+    auto fail = [&](int32_t kind, std::string message) {
+        m_ws_error = std::move(message);
+        reply.error_kind = kind;
+        reply.error = view(m_ws_error);
+        return kind;
+    };
+    if (m_yield == nullptr) {
+        return fail(LOADS_HTTP_CONNECTION, "web sockets can only be opened while a test runs");
+    }
+    if (m_cancelled) {
+        return fail(LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
+    }
+    std::string error;
+    const auto url = parse_url(text(request.url), error);
+    if (!url) {
+        return fail(LOADS_HTTP_INVALID_URL, error);
+    }
+    if (!url->web_socket()) {
+        return fail(LOADS_HTTP_INVALID_URL,
+                    "'" + std::string(text(request.url)) + "' is not a web socket URL (ws:// or wss://)");
+    }
+    constexpr std::size_t k_v11 = offsetof(loads_ws_request, flags) + sizeof(uint32_t);
+    const bool verify = m_http.tls_client().verifies_by_default() &&
+                        !(request.struct_size >= k_v11 && (request.flags & LOADS_REQUEST_NO_VERIFY) != 0);
+    auto ws = std::make_shared<WebSocket>(m_http, m_worker.stats());
+    const int32_t rc = ws->open(*url, request, verify, *m_yield);
+    if (rc != LOADS_HTTP_OK) {
+        return fail(rc, ws->error());
+    }
+    m_sockets.push_back(ws);
+    reply.error_kind = LOADS_HTTP_OK;
+    reply.ws = reinterpret_cast<loads_ws*>(ws.get());
+    reply.protocol = view(ws->protocol());
+    return LOADS_HTTP_OK;
+}
+
+int32_t VirtualUser::ws_send(loads_ws* handle, std::string_view data, bool binary, loads_str& error) {
+    WebSocket* ws = find_socket(handle);
+    if (ws == nullptr || m_yield == nullptr) {
+        static const char k_msg[] = "unknown or released web socket handle";
+        error = {k_msg, sizeof(k_msg) - 1};
+        return LOADS_WS_CLOSED;
+    }
+    const int32_t rc = ws->send(data, binary, *m_yield);
+    if (rc != LOADS_HTTP_OK) {
+        error = view(ws->error());
+    }
+    return rc;
+}
+
+int32_t VirtualUser::ws_receive(loads_ws* handle, bool wait, double timeout, loads_ws_message& out) {
+    WebSocket* ws = find_socket(handle);
+    if (ws == nullptr || m_yield == nullptr) {
+        static const char k_msg[] = "unknown or released web socket handle";
+        out.error = {k_msg, sizeof(k_msg) - 1};
+        return LOADS_WS_CLOSED;
+    }
+    const auto limit = timeout > 0 ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::duration<double>(std::min(timeout, 86400.0)))
+                                   : m_plan.http.timeout;
+    const std::uint64_t before = m_http.suspensions();
+    const int32_t rc = ws->receive(wait, limit, out, *m_yield);
+    if (rc != LOADS_HTTP_OK) {
+        out.error = view(ws->error());
+    }
+    if (m_http.suspensions() == before && rc != LOADS_HTTP_OK) {
+        // A test polling a quiet socket in a loop must still let the thread's other users run.
+        ++m_sleeps;
+        asio::post(m_worker.io().get_executor(), *m_yield);
+    }
+    return rc;
+}
+
+int32_t VirtualUser::ws_close(loads_ws* handle, std::uint16_t code, std::string_view reason) {
+    WebSocket* ws = find_socket(handle);
+    if (ws == nullptr || m_yield == nullptr) {
+        return LOADS_WS_CLOSED;
+    }
+    return ws->close(code, reason, *m_yield);
+}
+
+void VirtualUser::ws_release(loads_ws* handle) {
+    for (auto it = m_sockets.begin(); it != m_sockets.end(); ++it) {
+        if (reinterpret_cast<loads_ws*>(it->get()) == handle) {
+            if (m_cancelled) {
+                (*it)->abort();
+            } else {
+                (*it)->close_in_background();
+            }
+            m_sockets.erase(it);
+            return;
+        }
+    }
 }
 
 int32_t VirtualUser::http_request(const loads_http_request& request, loads_http_response& response) {

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include <loads/abi.h>
 
@@ -12,6 +14,7 @@
 #include "http_session.hpp"
 #include "run_plan.hpp"
 #include "run_stats.hpp"
+#include "web_socket.hpp"
 
 namespace loads::host {
 
@@ -32,6 +35,11 @@ public:
     int32_t http_request(const loads_http_request& request, loads_http_response& response);
     void incr_counter(std::string_view name, std::int64_t delta);
     int32_t sleep(double seconds);
+    int32_t ws_connect(const loads_ws_request& request, loads_ws_reply& reply);
+    int32_t ws_send(loads_ws* ws, std::string_view data, bool binary, loads_str& error);
+    int32_t ws_receive(loads_ws* ws, bool wait, double timeout, loads_ws_message& out);
+    int32_t ws_close(loads_ws* ws, std::uint16_t code, std::string_view reason);
+    void ws_release(loads_ws* ws);
 
     loads_vu* handle() noexcept { return reinterpret_cast<loads_vu*>(this); }
     static VirtualUser* from(loads_vu* vu) noexcept { return reinterpret_cast<VirtualUser*>(vu); }
@@ -40,6 +48,10 @@ private:
     void run_one_test(void* instance);
     void run_and_share_thread(void* instance);
     bool may_start_test() const;
+    /// The socket behind a handle, or null for a handle this user does not hold (released, or
+    /// another user's): a plugin bug reported as an error rather than a crash.
+    WebSocket* find_socket(loads_ws* ws);
+    void close_sockets();
 
     Worker& m_worker;
     const RunPlan& m_plan;
@@ -50,6 +62,8 @@ private:
     Yield* m_yield = nullptr;
     bool m_cancelled = false;
     std::uint64_t m_sleeps = 0;
+    std::vector<std::shared_ptr<WebSocket>> m_sockets;
+    std::string m_ws_error;
 };
 
 }  // namespace loads::host

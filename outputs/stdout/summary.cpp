@@ -56,9 +56,9 @@ std::string format_summary(const RunReport& r) {
     out += "Started: " + utc_timestamp(r.started) + "\n";
     out += format("Approximate Average RPS: %llu\n", static_cast<unsigned long long>(rps));
     out += format("Average request time: %.2fs\n", s.latency().mean() / 1e6);
-    // WebSockets arrive with the WebSocket client; until then no test can open one.
-    out += "Opened web sockets: 0\n";
-    out += "Bytes received via web sockets : 0\n";
+    out += format("Opened web sockets: %llu\n", static_cast<unsigned long long>(s.sockets_opened()));
+    out +=
+        format("Bytes received via web sockets : %llu\n", static_cast<unsigned long long>(s.socket_bytes()));
     out += "\n";
     out += format("Success: %llu\n", static_cast<unsigned long long>(s.successes()));
     out += format("Errors: %llu\n", static_cast<unsigned long long>(s.errors()));

@@ -3,6 +3,8 @@
 Paths come from the environment ctest sets (see CMakeLists.txt in this folder).
 """
 import contextlib
+import shutil
+import tempfile
 import os
 import re
 import signal
@@ -27,12 +29,14 @@ FIXTURE_DIR = env_path("LOADS_FIXTURE_DIR")
 class Server:
     """loads-sample-server on an ephemeral loopback port."""
 
-    def __init__(self, threads=2):
-        self.proc = subprocess.Popen(
-            [SAMPLE_SERVER, "--port", "0", "--threads", str(threads)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def __init__(self, threads=2, tls=None, host="127.0.0.1"):
+        """tls: a TestCertificates to serve HTTPS/WSS with, or None for plain HTTP."""
+        args = [SAMPLE_SERVER, "--host", host, "--port", "0", "--threads", str(threads)]
+        if tls is not None:
+            args += ["--tls-cert", tls.cert, "--tls-key", tls.key]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline().strip()
-        match = re.match(r"listening on (http://\S+)$", line)
+        match = re.match(r"listening on (https?://\S+)$", line)
         if not match:
             self.stop()
             raise RuntimeError(f"sample server did not start: {line!r} {self.proc.stderr.read()}")
@@ -48,6 +52,46 @@ class Server:
                 self.proc.wait()
         self.proc.stdout.close()
         self.proc.stderr.close()
+
+
+    @property
+    def port(self):
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def ws_url(self):
+        """The same server as ws:// (wss:// in TLS mode)."""
+        return "ws" + self.url[len("http"):]
+
+
+class TestCertificates:
+    """A throwaway CA and a server certificate it signed, for localhost, 127.0.0.1 and ::1,
+    made with the openssl command in a temporary directory (removed by cleanup())."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="loads-tls-")
+        self.ca = os.path.join(self.dir, "ca.pem")
+        self.ca_key = os.path.join(self.dir, "ca.key")
+        self.cert = os.path.join(self.dir, "server.pem")
+        self.key = os.path.join(self.dir, "server.key")
+        csr = os.path.join(self.dir, "server.csr")
+        ext = os.path.join(self.dir, "server.ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n"
+                    "basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        self._openssl("req", "-x509", *ec, "-keyout", self.ca_key, "-out", self.ca, "-days", "2",
+                      "-subj", "/CN=loads test CA")
+        self._openssl("req", *ec, "-keyout", self.key, "-out", csr, "-subj", "/CN=localhost")
+        self._openssl("x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", self.ca_key, "-CAcreateserial",
+                      "-out", self.cert, "-days", "2", "-extfile", ext)
+
+    @staticmethod
+    def _openssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -34,7 +34,8 @@ class CliErrors(harness.TestCase):
     def test_test_not_found_lists_tests(self):
         r = harness.run("example.TestWebSite.test_nope")
         self.assertUsageError(r, "test 'test_nope' not found",
-                              "test_auth, test_counted, test_errors, test_es, test_fails, test_think")
+                              "test_app_status, test_auth, test_counted, test_errors, test_es, test_fails, "
+                              "test_something, test_think")
 
     def test_shared_library_that_is_not_a_plugin(self):
         self.assertUsageError(harness.run("not_a_plugin.A.test_b"), "is not a loads plugin")
@@ -48,11 +49,11 @@ class CliErrors(harness.TestCase):
 
     def test_other_abi_major_is_refused(self):
         r = harness.run("abi_major2.Future.test_x")
-        self.assertUsageError(r, "built for loads ABI 2.0", "supports ABI 1.0")
+        self.assertUsageError(r, "built for loads ABI 2.0", "supports ABI 1.1")
 
     def test_newer_abi_minor_is_refused(self):
         r = harness.run("abi_minor_newer.Newer.test_x")
-        self.assertUsageError(r, "built for loads ABI 1.99", "supports ABI 1.0")
+        self.assertUsageError(r, "built for loads ABI 1.99", "supports ABI 1.1")
 
     def test_open_files_limit_too_low_is_a_clear_error(self):
         import resource
@@ -78,8 +79,9 @@ class CliErrors(harness.TestCase):
         r = harness.run("--list", "example")
         self.assertRun(r, 0)
         self.assertEqual(r.out.split(), [
-            "example.TestWebSite.test_auth", "example.TestWebSite.test_counted", "example.TestWebSite.test_errors",
-            "example.TestWebSite.test_es", "example.TestWebSite.test_fails", "example.TestWebSite.test_think"])
+            "example.TestWebSite.test_app_status", "example.TestWebSite.test_auth", "example.TestWebSite.test_counted",
+            "example.TestWebSite.test_errors", "example.TestWebSite.test_es", "example.TestWebSite.test_fails",
+            "example.TestWebSite.test_something", "example.TestWebSite.test_think"])
         # Listing never loads the plugin, so even one built for another ABI can be listed.
         r = harness.run("--list", "abi_major2")
         self.assertRun(r, 0)

@@ -57,13 +57,13 @@ class Outcomes(harness.ServerTestCase):
         r = self.run_test("fixtures.Outcomes.test_refused", "-u", "2", "--hits", "3")
         self.assertRun(r, 1)
         self.assertEqual(r.field("Errors"), 6)
-        self.assertRegex(r.err, r"loads::ConnectionError: cannot connect to 127\.0\.0\.1:1: Connection refused")
+        self.assertRegex(r.err, r"loads::ConnectionError: cannot connect to http://127\.0\.0\.1:1: Connection refused")
         self.assertRegex(r.err, r"at \S*fixtures\.cpp:\d+")
 
     def test_unsupported_url_is_an_error(self):
         r = self.run_test("fixtures.Outcomes.test_bad_url")
         self.assertRun(r, 1)
-        self.assertIn("unsupported URL scheme 'https'", r.err)
+        self.assertIn("unsupported URL scheme 'ftp'", r.err)
 
     def test_assertion_helpers_pass(self):
         r = self.run_test("fixtures.Outcomes.test_assertions", "-u", "2")

@@ -32,7 +32,7 @@ extern "C" {
 /// ABI major version: plugins and hosts with different majors refuse each other.
 #define LOADS_ABI_MAJOR 1
 /// ABI minor version: raised when slots are appended; a host accepts plugins with minor <= its own.
-#define LOADS_ABI_MINOR 0
+#define LOADS_ABI_MINOR 1
 
 /// ELF section holding the test registration pointers (at most 8 characters, a Boost.DLL rule).
 #define LOADS_TEST_SECTION "loadstst"
@@ -88,20 +88,38 @@ typedef struct loads_http_request {
     const loads_http_header* headers; /**< Extra request headers; may be NULL when count is 0. */
     size_t header_count;
     loads_str body; /**< Request body; empty for none. */
-    double timeout; /**< Seconds for the whole exchange; 0 means the runner's default. */
+    double timeout; /**< Seconds for each exchange (each redirect hop); 0 means the runner's default. */
+    /* ABI 1.1 */
+    uint32_t flags;         /**< LOADS_REQUEST_* bits. Hosts older than 1.1 ignore them. */
+    uint32_t max_redirects; /**< Redirects followed before giving up; 0 means the default (30). */
 } loads_http_request;
+
+/// loads_http_request.flags (ABI 1.1).
+enum loads_request_flags {
+    /// Return a 3xx response as it is instead of following its Location.
+    LOADS_REQUEST_NO_REDIRECTS = 1u << 0,
+    /// Do not verify the TLS certificate or host name of https:// and wss:// servers (the runner may
+    /// also turn verification off for every request with --insecure or BYPASS_SSL_CHECK).
+    LOADS_REQUEST_NO_VERIFY = 1u << 1
+};
 
 /// Kinds of transport failure reported in loads_http_response.error_kind.
 enum loads_http_error {
-    LOADS_HTTP_OK = 0,             /**< A response was received (any status code). */
-    LOADS_HTTP_INVALID_URL = 1,    /**< The URL could not be parsed or its scheme is unsupported. */
-    LOADS_HTTP_DNS = 2,            /**< The host name did not resolve. */
-    LOADS_HTTP_CONNECT = 3,        /**< Connecting failed (refused, unreachable). */
-    LOADS_HTTP_TIMEOUT = 4,        /**< The connect or the exchange timed out. */
-    LOADS_HTTP_CONNECTION = 5,     /**< The connection broke (reset, closed mid-response). */
-    LOADS_HTTP_PROTOCOL = 6,       /**< The server's reply was not valid HTTP. */
-    LOADS_HTTP_CANCELLED = 7,      /**< The runner is stopping this virtual user (grace period over). */
-    LOADS_HTTP_INVALID_REQUEST = 8 /**< A header name or value would break the request (CR, LF, ':'). */
+    LOADS_HTTP_OK = 0,              /**< A response was received (any status code). */
+    LOADS_HTTP_INVALID_URL = 1,     /**< The URL could not be parsed or its scheme is unsupported. */
+    LOADS_HTTP_DNS = 2,             /**< The host name did not resolve. */
+    LOADS_HTTP_CONNECT = 3,         /**< Connecting failed (refused, unreachable). */
+    LOADS_HTTP_TIMEOUT = 4,         /**< The connect or the exchange timed out. */
+    LOADS_HTTP_CONNECTION = 5,      /**< The connection broke (reset, closed mid-response). */
+    LOADS_HTTP_PROTOCOL = 6,        /**< The server's reply was not valid HTTP. */
+    LOADS_HTTP_CANCELLED = 7,       /**< The runner is stopping this virtual user (grace period over). */
+    LOADS_HTTP_INVALID_REQUEST = 8, /**< A header name or value would break the request (CR, LF, ':'). */
+    /* ABI 1.1 */
+    LOADS_HTTP_TOO_MANY_REDIRECTS = 9, /**< More redirects than loads_http_request.max_redirects. */
+    LOADS_HTTP_TLS = 10,               /**< The TLS handshake failed (certificate not trusted...). */
+    LOADS_WS_CLOSED = 11,              /**< The web socket is closed and every message received was read. */
+    LOADS_WS_NO_MESSAGE = 12,          /**< ws_receive without waiting: no message is there yet. */
+    LOADS_WS_HANDSHAKE = 13            /**< The server refused the web socket upgrade. */
 };
 
 /// The host's answer to http_request.
@@ -114,12 +132,55 @@ typedef struct loads_http_response {
     int32_t error_kind;   /**< A loads_http_error; when not LOADS_HTTP_OK only `error` is set. */
     loads_str error;      /**< One-line description of the transport failure. */
     int32_t status;       /**< HTTP status code. */
-    loads_str url;        /**< The URL that was requested. */
+    loads_str url;        /**< The URL of the response: the one requested, or where redirects led. */
     loads_str reason;     /**< The status line's reason phrase. */
     loads_str headers;    /**< Raw header block: "Name: value\r\n" per field, in received order. */
     loads_str body;       /**< Response body. */
     double elapsed;       /**< Seconds from sending the request to the last byte of the response. */
+    /* ABI 1.1 */
+    uint32_t redirects; /**< Redirects followed before this response; each one was a hit of its own.
+                             `url` is then the final URL. */
 } loads_http_response;
+
+/// Opaque handle to one web socket of a virtual user (ABI 1.1).
+/// OWNERSHIP: host-owned. LIFETIME: from a successful ws_connect until ws_release, or until the
+/// virtual user ends, whichever comes first (the host closes and frees every socket its user left
+/// open). THREADING: like loads_vu, only from the virtual user's own calls.
+typedef struct loads_ws loads_ws;
+
+/// What ws_connect needs (ABI 1.1).
+/// OWNERSHIP: plugin-owned, with everything it points to. LIFETIME: only during the call.
+typedef struct loads_ws_request {
+    uint32_t struct_size;       /**< sizeof(loads_ws_request) as the plugin knows it. */
+    loads_str url;              /**< `ws://host[:port]/path` or `wss://...`. */
+    const loads_str* protocols; /**< Subprotocols offered, in preference order; may be NULL. */
+    size_t protocol_count;
+    const loads_http_header* headers; /**< Extra handshake headers; may be NULL when count is 0. */
+    size_t header_count;
+    double timeout; /**< Seconds for connect + handshake; 0 = --connect-timeout. */
+    uint32_t flags; /**< LOADS_REQUEST_NO_VERIFY is honoured. */
+} loads_ws_request;
+
+/// The host's answer to ws_connect (ABI 1.1).
+/// OWNERSHIP: the struct is plugin-owned; its strings are host-owned.
+/// LIFETIME: `error` until the next web socket call of this user; `protocol` while `ws` lives.
+typedef struct loads_ws_reply {
+    uint32_t struct_size; /**< sizeof(loads_ws_reply) as the plugin knows it. */
+    int32_t error_kind;   /**< A loads_http_error; LOADS_HTTP_OK when `ws` was opened. */
+    loads_str error;      /**< One-line description when error_kind is not LOADS_HTTP_OK. */
+    loads_ws* ws;         /**< The new socket; NULL on error. */
+    loads_str protocol;   /**< The subprotocol the server selected; empty if none. */
+} loads_ws_reply;
+
+/// One message taken from a web socket (ABI 1.1).
+/// OWNERSHIP: the struct is plugin-owned; `data` and `error` are host-owned.
+/// LIFETIME: until the next call on the same socket, or ws_release.
+typedef struct loads_ws_message {
+    uint32_t struct_size; /**< sizeof(loads_ws_message) as the plugin knows it. */
+    loads_str data;       /**< The payload. */
+    int32_t binary;       /**< 1 for a binary message, 0 for text. */
+    loads_str error;      /**< When the call did not return LOADS_HTTP_OK: why. */
+} loads_ws_message;
 
 /// Log levels for the log service.
 enum loads_log_level { LOADS_LOG_DEBUG = 0, LOADS_LOG_INFO = 1, LOADS_LOG_WARNING = 2, LOADS_LOG_ERROR = 3 };
@@ -155,6 +216,36 @@ typedef struct loads_host_api {
     /// Writes a line to the runner's log (stderr), prefixed with the level.
     /// Required: yes. @param message plugin-owned, only read during the call.
     void (*log)(loads_vu* vu, int32_t level, loads_str message);
+
+    /* ABI 1.1: web sockets. A socket is counted as opened when its handshake succeeds and as
+       closed once, when either side closes it; every payload byte received is counted when it
+       arrives, whether or not the test reads the message. */
+
+    /// Opens a web socket for this virtual user, suspending only this user until the handshake
+    /// is done. The handshake carries the user's cookies for that URL.
+    /// Required: from 1.1. @return 0 with reply->ws set, or the loads_http_error also in reply.
+    int32_t (*ws_connect)(loads_vu* vu, const loads_ws_request* request, loads_ws_reply* reply);
+
+    /// Sends one message (text when binary is 0). Suspends this user until it is written.
+    /// @param data plugin-owned, only read during the call. @param error set (host-owned, valid
+    /// until the next call on the socket) when the return is not 0.
+    /// @return 0, LOADS_WS_CLOSED, LOADS_HTTP_CONNECTION, LOADS_HTTP_TIMEOUT or LOADS_HTTP_CANCELLED.
+    int32_t (*ws_send)(loads_vu* vu, loads_ws* ws, loads_str data, int32_t binary, loads_str* error);
+
+    /// Takes the next message received on the socket, in arrival order. With `wait` 0 it returns
+    /// LOADS_WS_NO_MESSAGE at once when none is there; otherwise it suspends this user until one
+    /// arrives, `timeout` seconds pass (0 = --timeout; LOADS_HTTP_TIMEOUT) or the socket closes
+    /// (LOADS_WS_CLOSED, once every message received before the close was taken).
+    int32_t (*ws_receive)(loads_vu* vu, loads_ws* ws, int32_t wait, double timeout, loads_ws_message* out);
+
+    /// Closes the socket with a close frame (`code`, e.g. 1000, and `reason`) and waits, at most
+    /// a few seconds, for the server's answer. Closing a closed socket does nothing and returns 0.
+    /// Messages already received can still be taken with ws_receive.
+    int32_t (*ws_close)(loads_vu* vu, loads_ws* ws, uint16_t code, loads_str reason);
+
+    /// Frees the handle; the socket is closed first if it is still open, without waiting for the
+    /// server. The handle must not be used afterwards. Never fails.
+    void (*ws_release)(loads_vu* vu, loads_ws* ws);
 } loads_host_api;
 
 /// Per-instance settings the host passes to create.

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "abi.h"
+
 namespace loads {
 
 /// Base of the exceptions the SDK raises itself: a message plus the test's source location.
@@ -59,4 +61,79 @@ public:
     const char* type_name() const noexcept override { return "loads::Cancelled"; }
 };
 
+/// The TLS handshake failed: the certificate is not trusted or not for this host, or the server
+/// speaks no TLS the runner accepts. (Run with --ca-file or --insecure for test certificates.)
+class SSLError : public ConnectionError {
+public:
+    using ConnectionError::ConnectionError;
+    const char* type_name() const noexcept override { return "loads::SSLError"; }
+};
+
+/// A redirect chain was longer than the request allowed (30 by default, as in Requests).
+class TooManyRedirects : public Exception {
+public:
+    using Exception::Exception;
+    const char* type_name() const noexcept override { return "loads::TooManyRedirects"; }
+};
+
+/// Response::raise_for_status() on a 4xx or 5xx response.
+class HTTPError : public Exception {
+public:
+    using Exception::Exception;
+    const char* type_name() const noexcept override { return "loads::HTTPError"; }
+};
+
+/// Response::json() on a body that is not valid JSON, or a JSON value read as the wrong type.
+class JsonError : public Exception {
+public:
+    using Exception::Exception;
+    const char* type_name() const noexcept override { return "loads::JsonError"; }
+};
+
+/// A web socket operation on a socket that is closed (by either side), or whose server refused
+/// the upgrade.
+class WebSocketError : public ConnectionError {
+public:
+    using ConnectionError::ConnectionError;
+    const char* type_name() const noexcept override { return "loads::WebSocketError"; }
+};
+
+/// The test is set up wrongly (e.g. `app` used without a server_url): an error, not a failure.
+class ConfigurationError : public Exception {
+public:
+    using Exception::Exception;
+    const char* type_name() const noexcept override { return "loads::ConfigurationError"; }
+};
+
+/// WebTest's AppError: `app` got a status the call did not expect. A failure, like an assertion:
+/// the service answered, and not as the test said it should.
+class AppError : public AssertionError {
+public:
+    using AssertionError::AssertionError;
+    const char* type_name() const noexcept override { return "loads::AppError"; }
+};
+
+namespace detail {
+
+/// Raises the exception a host service's failure code stands for (see loads_http_error).
+[[noreturn]] inline void raise_host_error(int32_t code, const std::string& message,
+                                          std::source_location where) {
+    switch (code) {
+        case LOADS_HTTP_TIMEOUT:
+            throw Timeout(message, where);
+        case LOADS_HTTP_CANCELLED:
+            throw Cancelled(message, where);
+        case LOADS_HTTP_TLS:
+            throw SSLError(message, where);
+        case LOADS_HTTP_TOO_MANY_REDIRECTS:
+            throw TooManyRedirects(message, where);
+        case LOADS_WS_CLOSED:
+        case LOADS_WS_HANDSHAKE:
+            throw WebSocketError(message, where);
+        default:
+            throw ConnectionError(message, where);
+    }
+}
+
+}  // namespace detail
 }  // namespace loads

@@ -1,0 +1,77 @@
+"""HTTPS and WSS against the sample server in TLS mode, with a CA the test makes: verification
+on by default (and refused without the CA), off with --insecure, BYPASS_SSL_CHECK or per
+session, and TLS sessions resumed when a connection is re-opened."""
+import harness
+
+
+class Tls(harness.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.certs = harness.TestCertificates()
+        cls.server = harness.Server(tls=cls.certs)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.certs.cleanup()
+
+    def run_test(self, test, *args, env_extra=None, url=None):
+        return harness.run(test, "--server-url", url or self.server.url, *args, env_extra=env_extra)
+
+    def test_server_speaks_https(self):
+        self.assertTrue(self.server.url.startswith("https://127.0.0.1:"), self.server.url)
+
+    def test_verified_with_the_test_ca(self):
+        r = self.run_test("web.Http.test_get", "--ca-file", self.certs.ca, "-u", "3", "--hits", "2")
+        self.assertRun(r, 0)
+        self.assertEqual(r.field("Success"), 6)
+
+    def test_host_name_is_verified_too(self):
+        r = self.run_test("web.Http.test_get", "--ca-file", self.certs.ca,
+                          url=f"https://localhost:{self.server.port}")
+        self.assertRun(r, 0)
+
+    def test_refused_without_the_ca(self):
+        r = self.run_test("web.Http.test_get", "-u", "2")
+        self.assertRun(r, 1)
+        self.assertEqual(r.field("Errors"), 2)
+        self.assertEqual(r.field("Hits"), 0)
+        self.assertIn("loads::SSLError: TLS handshake with", r.err)
+        self.assertIn("certificate verify failed", r.err)
+
+    def test_insecure_option(self):
+        r = self.run_test("web.Http.test_get", "--insecure")
+        self.assertRun(r, 0)
+
+    def test_bypass_ssl_check_variable(self):
+        r = self.run_test("web.Http.test_get", env_extra={"BYPASS_SSL_CHECK": "1"})
+        self.assertRun(r, 0)
+
+    def test_verification_off_per_session(self):
+        r = self.run_test("web.Http.test_no_verify_per_request")
+        self.assertRun(r, 0)
+
+    def test_session_resumed_on_reconnect(self):
+        r = self.run_test("web.Http.test_tls_resumed", "--ca-file", self.certs.ca, "-u", "2", "--hits", "2")
+        self.assertRun(r, 0)
+        self.assertEqual(r.field("Success"), 4)
+
+    def test_cookies_secure_attribute_over_https(self):
+        r = self.run_test("web.Http.test_cookies", "--ca-file", self.certs.ca)
+        self.assertRun(r, 0)
+
+    def test_wss_echo(self):
+        r = self.run_test("web.Sockets.test_echo", "--ca-file", self.certs.ca, "-u", "2")
+        self.assertRun(r, 0)
+        self.assertEqual(r.field("Opened web sockets"), 2)
+
+    def test_wss_refused_without_the_ca(self):
+        r = self.run_test("web.Sockets.test_echo")
+        self.assertRun(r, 1)
+        self.assertIn("loads::SSLError", r.err)
+
+    def test_missing_ca_file_is_a_usage_error(self):
+        r = self.run_test("web.Http.test_get", "--ca-file", "/nonexistent/ca.pem")
+        self.assertRun(r, 2)
+        self.assertIn("cannot load --ca-file '/nonexistent/ca.pem'", r.err)
+        self.assertEqual(len(r.err.strip().splitlines()), 1, r.err)
