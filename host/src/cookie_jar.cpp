@@ -71,6 +71,17 @@ int month_index(std::string_view token) {
     return -1;
 }
 
+// system_clock counts nanoseconds and ends in 2262; servers routinely send "31 Dec 9999" or huge
+// Max-Ages. Such dates mean "never expires", not an overflow into the past.
+std::chrono::system_clock::time_point clamped(std::chrono::seconds since_epoch) {
+    using tp = std::chrono::system_clock::time_point;
+    const auto limit = std::chrono::duration_cast<std::chrono::seconds>(tp::max().time_since_epoch());
+    if (since_epoch >= limit) {
+        return tp::max();
+    }
+    return tp(std::chrono::duration_cast<tp::duration>(since_epoch));
+}
+
 }  // namespace
 
 std::optional<std::chrono::system_clock::time_point> parse_cookie_date(std::string_view text) {
@@ -124,7 +135,7 @@ std::optional<std::chrono::system_clock::time_point> parse_cookie_date(std::stri
     tm.tm_hour = hour;
     tm.tm_min = minute;
     tm.tm_sec = second;
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
+    return clamped(std::chrono::seconds(timegm(&tm)));
 }
 
 void CookieJar::store(const Url& url, std::string_view set_cookie, time_point now) {
@@ -156,10 +167,10 @@ void CookieJar::store(const Url& url, std::string_view set_cookie, time_point no
                 cookie.expires = when;
             }
         } else if (name == "max-age") {
-            const bool digits =
-                !value.empty() &&
-                std::all_of(value.begin() + (value.front() == '-' ? 1 : 0), value.end(),
-                            [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+            const std::string_view number = value.starts_with('-') ? value.substr(1) : value;
+            const bool digits = !number.empty() && std::all_of(number.begin(), number.end(), [](char c) {
+                return std::isdigit(static_cast<unsigned char>(c));
+            });
             if (digits && value.size() < 16) {
                 max_age = std::stoll(std::string(value));
             }
@@ -179,7 +190,10 @@ void CookieJar::store(const Url& url, std::string_view set_cookie, time_point no
         }
     }
     if (max_age) {  // Max-Age wins over Expires (RFC 6265 5.3 step 3)
-        cookie.expires = *max_age <= 0 ? time_point::min() : now + std::chrono::seconds(*max_age);
+        cookie.expires =
+            *max_age <= 0 ? time_point::min()
+                          : clamped(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()) +
+                                    std::chrono::seconds(*max_age));
     }
     if (cookie.host_only) {
         cookie.domain = url.host;

@@ -7,6 +7,8 @@
 
 #include <sys/socket.h>
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
@@ -331,7 +333,8 @@ int32_t HttpSession::connect(const Url& url, TcpSocket& socket, TlsStream* tls,
         socket.set_option(tcp::no_delay(true), ec);
         tls->async_handshake(asio::ssl::stream_base::client, suspend(yield, ec));
         if (ec && !m_cancelled && !m_timed_out) {
-            const std::string why = describe_tls_error(ec, *tls);
+            const std::string why =
+                describe_tls_error(ec, *tls, SSL_get_verify_mode(tls->native_handle()) != SSL_VERIFY_NONE);
             disarm();
             beast::error_code ignored;
             socket.close(ignored);
@@ -454,8 +457,13 @@ int32_t HttpSession::send_once(const Url& url, const Hop& hop, bool verify, std:
     bool timed_out = false;
     for (int attempt = 0; attempt < 3; ++attempt) {
         Connection& c = connection_for(url);
-        if (c.open && url.tls() && c.verify != verify) {
-            close(c);  // opened with the other verification setting
+        if (url.tls() && c.verify != verify) {
+            // Opened with the other verification setting. Its session goes too: a resumed
+            // handshake checks no certificate, so an unverified session must never stand in for
+            // a verified one.
+            close(c);
+            c.session.forget();
+            c.verify = verify;
         }
         const bool reused = c.open;
         if (!c.open) {
@@ -578,18 +586,26 @@ int32_t HttpSession::perform(const loads_http_request& request, loads_http_respo
             return fail(response, LOADS_HTTP_INVALID_URL,
                         "redirect from " + m_url + " to an invalid URL: " + (next ? next_text : error));
         }
-        // Requests' rules: 303 turns everything but HEAD into a GET, and so do 301 and 302 for a
-        // POST (what browsers do); 307 and 308 resend the request as it was.
+        // Requests' rules (rebuild_method, resolve_redirects): 302 and 303 turn everything but HEAD
+        // into a GET, 301 a POST; every redirect but 307 and 308 drops the body and its headers.
         const int status = m_response.status;
-        if ((status == 303 && hop.method != "HEAD") ||
-            ((status == 301 || status == 302) && hop.method == "POST")) {
+        if (((status == 302 || status == 303) && hop.method != "HEAD") ||
+            (status == 301 && hop.method == "POST")) {
             hop.method = "GET";
+        }
+        if (status != 307 && status != 308) {
             hop.body = {};
             hop.drop_body_headers = true;
         }
-        // Credentials the test gave one host are not handed to another (Requests' rebuild_auth);
-        // an upgrade from http to https on the same host keeps them.
-        hop.drop_credentials = hop.drop_credentials || next->host != url->host;
+        // Credentials go no further than the origin the test gave them to (Requests'
+        // should_strip_auth): another host, scheme or port drops them, except the upgrade from
+        // http://host:80 to https://host:443.
+        const bool upgrade = url->scheme == Scheme::http && url->port == "80" &&
+                             next->scheme == Scheme::https && next->port == "443";
+        const bool same_origin =
+            next->host == url->host && next->scheme == url->scheme && next->port == url->port;
+        hop.drop_credentials =
+            hop.drop_credentials || (next->host != url->host) || (!same_origin && !upgrade);
         hop.drop_cookie_header = true;  // from now on cookies come from the jar, updated by this hop
         hop_url = std::move(*next);
         url = &hop_url;

@@ -105,8 +105,9 @@ void TlsSessionCache::forget() {
     }
 }
 
-std::string describe_tls_error(const boost::system::error_code& ec, TlsStream& stream) {
-    const long verify = SSL_get_verify_result(stream.native_handle());
+std::string describe_tls_error(const boost::system::error_code& ec, TlsStream& stream, bool verified) {
+    // Without verification OpenSSL still records a verify result: it explains nothing then.
+    const long verify = verified ? SSL_get_verify_result(stream.native_handle()) : X509_V_OK;
     if (verify != X509_V_OK) {
         return std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify) +
                " (use --ca-file to trust its CA, or --insecure to skip verification)";

@@ -69,6 +69,6 @@ private:
 };
 
 /// A one-line description of a TLS failure, naming the certificate problem when there is one.
-std::string describe_tls_error(const boost::system::error_code& ec, TlsStream& stream);
+std::string describe_tls_error(const boost::system::error_code& ec, TlsStream& stream, bool verified);
 
 }  // namespace loads::host

@@ -1,5 +1,8 @@
 #include "web_socket.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/http/field.hpp>
@@ -29,6 +32,21 @@ websocket::stream_base::timeout close_timeouts() {
     return t;
 }
 
+// The server's close reason goes into one-line error messages: no control characters.
+std::string one_line(const char* data, std::size_t size) {
+    std::string out(data, size);
+    for (char& c : out) {
+        c = static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+    }
+    return out;
+}
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%gs", double(ms.count()) / 1000.0);
+    return buf;
+}
+
 websocket::stream_base::timeout open_timeouts() {
     // The opening handshake is timed by the session's watchdog (--connect-timeout); once open,
     // a socket may stay quiet as long as the test wants.
@@ -56,7 +74,8 @@ TcpSocket& WebSocket::tcp() {
 }
 
 template <class Stream>
-int32_t WebSocket::handshake(Stream& ws, const Url& url, const loads_ws_request& request, Yield& yield) {
+int32_t WebSocket::handshake(Stream& ws, const Url& url, const loads_ws_request& request,
+                             std::chrono::steady_clock::time_point deadline, Yield& yield) {
     // The decorator runs inside the handshake, after this user has suspended: it gets copies.
     std::vector<std::pair<std::string, std::string>> headers;
     for (std::size_t i = 0; i < request.header_count; ++i) {
@@ -94,11 +113,11 @@ int32_t WebSocket::handshake(Stream& ws, const Url& url, const loads_ws_request&
         }));
     websocket::response_type response;
     boost::system::error_code ec;
-    const auto timeout = request.timeout > 0
-                             ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::duration<double>(std::min(request.timeout, 86400.0)))
-                             : m_http.settings().connect_timeout;
-    m_http.arm(tcp(), timeout);
+    // What is left of the one deadline connect + TLS + upgrade share.
+    const auto left = std::max(
+        std::chrono::milliseconds(1),
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+    m_http.arm(tcp(), left);
     ws.async_handshake(response, url.host_header, url.target, m_http.suspend(yield, ec));
     const bool timed_out = m_http.disarm();
     if (m_http.cancelled()) {
@@ -132,6 +151,7 @@ int32_t WebSocket::open(const Url& url, const loads_ws_request& request, bool ve
                              ? std::chrono::duration_cast<std::chrono::milliseconds>(
                                    std::chrono::duration<double>(std::min(request.timeout, 86400.0)))
                              : m_http.settings().connect_timeout;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     int32_t rc;
     if (url.tls()) {
         m_secure = std::make_unique<SecureStream>(m_http.io(), m_http.tls_client().context(verify));
@@ -148,12 +168,15 @@ int32_t WebSocket::open(const Url& url, const loads_ws_request& request, bool ve
     if (rc != LOADS_HTTP_OK) {
         return set_error(rc, m_http.error());
     }
-    rc = with_stream([&](auto& ws) { return handshake(ws, url, request, yield); });
+    rc = with_stream([&](auto& ws) { return handshake(ws, url, request, deadline, yield); });
     if (rc != LOADS_HTTP_OK) {
         boost::system::error_code ignored;
         tcp().close(ignored);
         return rc;
     }
+    // From now on only closing is timed: a server that answers a close frame but never closes
+    // the connection must not hold this user (or the end of the run) forever.
+    with_stream([](auto& ws) { ws.set_option(close_timeouts()); });
     m_open = true;
     m_stats.record_socket_opened();
     read_next();
@@ -178,7 +201,7 @@ void WebSocket::on_read(const boost::system::error_code& ec, std::size_t bytes) 
             m_close_reason =
                 "the web socket was closed (code " + std::to_string(reason.code) +
                 (reason.reason.empty() ? std::string()
-                                       : ", " + std::string(reason.reason.data(), reason.reason.size())) +
+                                       : ", " + one_line(reason.reason.data(), reason.reason.size())) +
                 ")";
         } else if (m_close_reason.empty()) {
             m_close_reason = "the web socket to " + m_origin + " broke: " + ec.message();
@@ -259,8 +282,7 @@ int32_t WebSocket::receive(bool wait, std::chrono::milliseconds timeout, loads_w
         }
         if (std::chrono::steady_clock::now() >= deadline) {
             return set_error(LOADS_HTTP_TIMEOUT, "no message on the web socket to " + m_origin + " within " +
-                                                     std::to_string(timeout.count() / 1000.0).substr(0, 5) +
-                                                     "s");
+                                                     seconds_text(timeout));
         }
         boost::system::error_code ec;
         m_waiter.expires_at(deadline);

@@ -63,7 +63,8 @@ private:
     }
     TcpSocket& tcp();
     template <class Stream>
-    int32_t handshake(Stream& ws, const Url& url, const loads_ws_request& request, Yield& yield);
+    int32_t handshake(Stream& ws, const Url& url, const loads_ws_request& request,
+                      std::chrono::steady_clock::time_point deadline, Yield& yield);
     void read_next();
     void on_read(const boost::system::error_code& ec, std::size_t bytes);
     void note_closed();

@@ -31,7 +31,10 @@ class Session(harness.ServerTestCase):
         self.assertPasses("test_redirect_not_followed", hits=1)
 
     def test_redirect_method_rules_follow_requests(self):
-        self.assertPasses("test_redirect_methods", hits=8)
+        self.assertPasses("test_redirect_methods", hits=12)
+
+    def test_credentials_are_not_sent_to_another_host(self):
+        self.assertPasses("test_auth_not_sent_to_another_host", hits=4)
 
     def test_too_many_redirects_is_an_error_after_counting_the_hops(self):
         r = self.run_test("test_too_many_redirects")
@@ -102,7 +105,7 @@ class App(harness.ServerTestCase):
         r = self.run_test("test_app", "-u", "2")
         self.assertRun(r, 0)
         self.assertEqual(r.field("Success"), 2)
-        self.assertEqual(r.field("Hits"), 2 * 7)
+        self.assertEqual(r.field("Hits"), 2 * 9)
 
     def test_an_unexpected_status_is_a_failure(self):
         r = self.run_test("test_app_status_rule", "--hits", "2")

@@ -85,6 +85,14 @@ public:
                                       {.params = {{"url", "/echo"}, {"status", "307"}}});
         assertEqual(temporary.headers["X-Echo-Method"], "POST");
         assertEqual(temporary.text, "payload");
+        // Requests: 302 makes a GET of everything but HEAD; 301 keeps a PUT but drops its body.
+        auto found_put = session.put(server_url + "/redirect-to", "data",
+                                     {.params = {{"url", "/echo"}, {"status", "302"}}});
+        assertEqual(found_put.headers["X-Echo-Method"], "GET");
+        auto moved_put = session.put(server_url + "/redirect-to", "data",
+                                     {.params = {{"url", "/echo"}, {"status", "301"}}});
+        assertEqual(moved_put.headers["X-Echo-Method"], "PUT");
+        assertEqual(moved_put.text, "");
         auto permanent = session.put(server_url + "/redirect-to", "data",
                                      {.params = {{"url", "/echo"}, {"status", "308"}}});
         assertEqual(permanent.headers["X-Echo-Method"], "PUT");
@@ -138,6 +146,19 @@ public:
         assertEqual(session.get(server_url + "/auth").text, "session-user");
     }
 
+    // Credentials stay with the origin they were given to: a redirect to another host drops them.
+    void test_auth_not_sent_to_another_host() {
+        const std::string other =
+            "http://localhost:" + server_url.substr(server_url.rfind(':') + 1) + "/auth";
+        auto res = session.get(server_url + "/redirect-to",
+                               {.params = {{"url", other}}, .auth = loads::BasicAuth{"tarek", "secret"}});
+        assertEqual(res.url, other);
+        assertEqual(res.status_code, 401);
+        auto same = session.get(server_url + "/redirect-to",
+                                {.params = {{"url", "/auth"}}, .auth = loads::BasicAuth{"tarek", "secret"}});
+        assertEqual(same.text, "tarek");
+    }
+
     void test_raise_for_status() { session.get(server_url + "/status/503").raise_for_status(); }
 
     // Seed 1.2.3: assertTrue('tarek' in self.app.get('/')) — here the index page's chatform.
@@ -149,6 +170,11 @@ public:
         auto redirect = app.get("/redirect/1");  // not followed, like WebTest
         assertEqual(redirect.status_code, 302);
         assertEqual(app.follow(redirect).text, "redirected");
+        // A URL inside the query does not make the path absolute.
+        assertEqual(
+            app.get("/redirect-to", {.params = {{"url", "http://x/"}}, .status = 302}).headers["Location"],
+            "http://x/");
+        assertEqual(app.get("/echo?next=http://x/").status_code, 200);
         auto created = app.post_json("/json", R"({"k": "v"})");
         assertEqual(created.json()["k"].as_string(), "v");
     }
@@ -251,8 +277,9 @@ private:
 LOADS_TESTS(Http, test_get, test_tls_resumed, test_no_verify_per_request, test_cookies,
             test_cookie_set_during_redirect, test_redirect_chain, test_redirect_not_followed,
             test_redirect_methods, test_too_many_redirects, test_json_both_ways, test_bad_json,
-            test_wrong_json_type, test_form_params_and_headers, test_basic_auth, test_raise_for_status,
-            test_app, test_app_status_rule, test_app_wrong_expected_status, test_app_server_url_changes)
+            test_wrong_json_type, test_form_params_and_headers, test_basic_auth,
+            test_auth_not_sent_to_another_host, test_raise_for_status, test_app, test_app_status_rule,
+            test_app_wrong_expected_status, test_app_server_url_changes)
 LOADS_TESTS(NoServerUrl, test_app)
 LOADS_TESTS(Sockets, test_echo, test_callback_during_sleep, test_hold, test_leave_open, test_upgrade_refused,
             test_receive_after_close)

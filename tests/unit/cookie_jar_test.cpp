@@ -89,12 +89,23 @@ TEST_CASE("cookie jar: expiry by Max-Age and Expires; Max-Age wins; replacing an
     CHECK(jar.empty());
 }
 
+TEST_CASE("cookie jar: dates past system_clock's range mean never, not the past") {
+    CookieJar jar;
+    jar.store(url("http://h/"), "far=1; Expires=Fri, 31 Dec 9999 23:59:59 GMT", k_now);
+    jar.store(url("http://h/"), "long=2; Max-Age=999999999999999", k_now);
+    CHECK(cookies_for(jar, "http://h/", k_now + std::chrono::hours(24 * 365 * 100)) == "far=1; long=2");
+}
+
 TEST_CASE("cookie jar: malformed Set-Cookie values are ignored") {
     CookieJar jar;
     jar.store(url("http://h/"), "novalue", k_now);
     jar.store(url("http://h/"), "=x", k_now);
     jar.store(url("http://h/"), "", k_now);
     CHECK(jar.empty());
+    jar.store(url("http://h/"), "m=1; Max-Age=-", k_now);  // no digits: the attribute is ignored
+    jar.store(url("http://h/"), "n=1; Max-Age=12x", k_now);
+    CHECK(jar.size() == 2);
+    jar.clear();
     jar.store(url("http://h/"), " spaced = v ; Path=/", k_now);
     CHECK(cookies_for(jar, "http://h/", k_now) == "spaced=v");
 }

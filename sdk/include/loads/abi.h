@@ -91,7 +91,8 @@ typedef struct loads_http_request {
     double timeout; /**< Seconds for each exchange (each redirect hop); 0 means the runner's default. */
     /* ABI 1.1 */
     uint32_t flags;         /**< LOADS_REQUEST_* bits. Hosts older than 1.1 ignore them. */
-    uint32_t max_redirects; /**< Redirects followed before giving up; 0 means the default (30). */
+    uint32_t max_redirects; /**< Redirects followed before giving up; 0 means the default (30);
+                                 to follow none, set LOADS_REQUEST_NO_REDIRECTS. */
 } loads_http_request;
 
 /// loads_http_request.flags (ABI 1.1).
@@ -125,8 +126,9 @@ enum loads_http_error {
 /// The host's answer to http_request.
 /// OWNERSHIP: the struct is plugin-owned (the plugin passes it in with struct_size set); every
 /// string the host puts in it is host-owned.
-/// LIFETIME: the strings stay valid until the next http_request call on the same virtual user,
-/// or until the instance is destroyed, whichever comes first. The SDK copies them at once.
+/// LIFETIME: the strings stay valid until the next call to any host service by the same virtual
+/// user (http_request or a web socket service), or until the instance is destroyed, whichever
+/// comes first. The SDK copies them at once.
 typedef struct loads_http_response {
     uint32_t struct_size; /**< sizeof(loads_http_response) as the plugin knows it. */
     int32_t error_kind;   /**< A loads_http_error; when not LOADS_HTTP_OK only `error` is set. */
@@ -227,8 +229,8 @@ typedef struct loads_host_api {
     int32_t (*ws_connect)(loads_vu* vu, const loads_ws_request* request, loads_ws_reply* reply);
 
     /// Sends one message (text when binary is 0). Suspends this user until it is written.
-    /// @param data plugin-owned, only read during the call. @param error set (host-owned, valid
-    /// until the next call on the socket) when the return is not 0.
+    /// Required: from 1.1. @param data plugin-owned, only read during the call. @param error set
+    /// (host-owned, valid until the next call on the socket) when the return is not 0.
     /// @return 0, LOADS_WS_CLOSED, LOADS_HTTP_CONNECTION, LOADS_HTTP_TIMEOUT or LOADS_HTTP_CANCELLED.
     int32_t (*ws_send)(loads_vu* vu, loads_ws* ws, loads_str data, int32_t binary, loads_str* error);
 
@@ -236,15 +238,23 @@ typedef struct loads_host_api {
     /// LOADS_WS_NO_MESSAGE at once when none is there; otherwise it suspends this user until one
     /// arrives, `timeout` seconds pass (0 = --timeout; LOADS_HTTP_TIMEOUT) or the socket closes
     /// (LOADS_WS_CLOSED, once every message received before the close was taken).
+    /// Required: from 1.1. @param out struct_size set by the caller; filled by the host.
+    /// @return 0, LOADS_WS_NO_MESSAGE, LOADS_WS_CLOSED (also for an unknown handle),
+    /// LOADS_HTTP_TIMEOUT, LOADS_HTTP_CANCELLED or LOADS_HTTP_INVALID_REQUEST (bad arguments).
     int32_t (*ws_receive)(loads_vu* vu, loads_ws* ws, int32_t wait, double timeout, loads_ws_message* out);
 
     /// Closes the socket with a close frame (`code`, e.g. 1000, and `reason`) and waits, at most
     /// a few seconds, for the server's answer. Closing a closed socket does nothing and returns 0.
     /// Messages already received can still be taken with ws_receive.
+    /// Required: from 1.1. @param reason plugin-owned, only read during the call; at most 123
+    /// bytes are sent. @return 0 (the socket is closed, whether or not the server answered),
+    /// LOADS_WS_CLOSED for an unknown handle, LOADS_HTTP_CANCELLED, LOADS_HTTP_INVALID_REQUEST.
     int32_t (*ws_close)(loads_vu* vu, loads_ws* ws, uint16_t code, loads_str reason);
 
     /// Frees the handle; the socket is closed first if it is still open, without waiting for the
-    /// server. The handle must not be used afterwards. Never fails.
+    /// server. The handle must not be used afterwards, and the call must come before the
+    /// instance's destroy returns (the SDK's ~TestCase detaches its sockets). Never fails.
+    /// Required: from 1.1.
     void (*ws_release)(loads_vu* vu, loads_ws* ws);
 } loads_host_api;
 

@@ -132,7 +132,7 @@ public:
 private:
     Response call(std::string_view method, std::string_view path, const AppOptions& options,
                   std::string_view json, std::string_view json_type, where_t where) {
-        const bool absolute = path.find("://") != std::string_view::npos;
+        const bool absolute = has_scheme(path);
         std::string url = absolute ? std::string(path) : base_url(where);
         if (!absolute) {
             if (path.empty() || path.front() != '/') {
@@ -162,35 +162,55 @@ private:
         if (expected == any_status) {
             return;
         }
-        std::string excerpt = r.text.substr(0, 200);
-        if (r.text.size() > 200) {
+        // WebTest appends the body; here the start of it, on the same line, so that the report's
+        // digest keeps one line per problem.
+        std::string excerpt = r.text.substr(0, 80);
+        for (char& c : excerpt) {
+            c = static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
+        }
+        if (r.text.size() > 80) {
             excerpt += "...";
         }
+        const std::string body = excerpt.empty() ? std::string() : ": " + excerpt;
         const std::string status = std::to_string(r.status_code) + " " + r.reason;
         if (expected == 0 && (r.status_code < 200 || r.status_code >= 400)) {
             throw AppError(
-                "Bad response: " + status + " (not 200 OK or 3xx redirect for " + r.url + ")\n" + excerpt,
-                where);
+                "Bad response: " + status + " (not 200 OK or 3xx redirect for " + r.url + ")" + body, where);
         }
         if (expected != 0 && r.status_code != expected) {
-            throw AppError("Bad response: " + status + " (not " + std::to_string(expected) + ")\n" + excerpt,
+            throw AppError("Bad response: " + status + " (not " + std::to_string(expected) + ")" + body,
                            where);
         }
     }
 
+    // "http://..." but not "/login?next=http://x": a scheme comes before any '/', '?' or '#'.
+    static bool has_scheme(std::string_view s) {
+        const auto colon = s.find("://");
+        return colon != std::string_view::npos && colon > 0 && s.find_first_of("/?#") > colon;
+    }
+
+    // A Location against the URL it came with (RFC 3986 5.2, dot segments left as they are).
     static std::string resolve(const std::string& base, std::string_view location) {
-        if (location.find("://") != std::string_view::npos) {
+        if (has_scheme(location)) {
             return std::string(location);
         }
         const auto scheme_end = base.find("://");
-        const auto path_start = base.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+        const auto path_start =
+            base.find_first_of("/?#", scheme_end == std::string::npos ? 0 : scheme_end + 3);
         const std::string origin = base.substr(0, path_start);
-        if (!location.empty() && location.front() == '/') {
+        if (location.starts_with("//")) {
+            return base.substr(0, scheme_end + 1) + std::string(location);
+        }
+        if (location.starts_with("/")) {
             return origin + std::string(location);
         }
-        const std::string path = path_start == std::string::npos
-                                     ? "/"
-                                     : base.substr(path_start, base.find('?', path_start) - path_start);
+        const std::string path =
+            path_start == std::string::npos
+                ? "/"
+                : base.substr(path_start, base.find_first_of("?#", path_start) - path_start);
+        if (location.starts_with("?")) {
+            return origin + path + std::string(location);
+        }
         return origin + path.substr(0, path.rfind('/') + 1) + std::string(location);
     }
 

@@ -74,7 +74,8 @@ public:
     /// Verify TLS certificates (Requests' session.verify). The runner's --insecure and the
     /// BYPASS_SSL_CHECK environment variable turn verification off for every session.
     bool verify = true;
-    /// Redirects followed before TooManyRedirects is raised (Requests' default, 30).
+    /// Redirects followed before TooManyRedirects is raised (Requests' default, 30; 0 also means
+    /// 30 — to follow none, pass allow_redirects = false).
     std::uint32_t max_redirects = 30;
     /// Credentials sent with every request that does not name its own.
     std::optional<BasicAuth> auth;
@@ -163,7 +164,10 @@ private:
         if (m_host == nullptr) {
             throw ConnectionError("Session used outside a running test (constructor or destructor?)", where);
         }
-        const std::string with_params = detail::with_params(url, options.params);
+        std::string with_params;  // built only when needed: most requests carry no params
+        if (!options.params.empty()) {
+            with_params = detail::with_params(url, options.params);
+        }
         const std::string_view full_url = options.params.empty() ? url : std::string_view(with_params);
 
         // Small fixed buffer first: most requests carry a handful of headers, and this path runs

@@ -32,7 +32,15 @@ public:
     TestCase() = default;
     TestCase(const TestCase&) = delete;
     TestCase& operator=(const TestCase&) = delete;
-    virtual ~TestCase() = default;
+    /// Detaches the web sockets this instance made: a copy kept beyond it (e.g. in a static)
+    /// then no longer calls into a virtual user that is gone; the runner closes the sockets.
+    virtual ~TestCase() {
+        for (const auto& weak : m_sockets) {
+            if (auto socket = weak.lock()) {
+                socket->host = nullptr;
+            }
+        }
+    }
 
     /// Runs before every test method. Override (hide) it in the test class.
     void setUp() {}
@@ -89,10 +97,8 @@ public:
         state->handle = reply.ws;
         state->callback = std::move(on_message);
         state->protocol.assign(reply.protocol.ptr, reply.protocol.len);
-        if (state->callback) {
-            std::erase_if(m_sockets, [](const auto& w) { return w.expired(); });
-            m_sockets.push_back(state);
-        }
+        std::erase_if(m_sockets, [](const auto& w) { return w.expired(); });
+        m_sockets.push_back(state);
         return WebSocket(std::move(state));
     }
 
@@ -112,8 +118,10 @@ public:
         if (m_host != nullptr && m_host->sleep(m_vu, seconds) == LOADS_HTTP_CANCELLED) {
             throw Cancelled("virtual user stopped by the runner during sleep", where);
         }
-        for (const auto& weak : m_sockets) {
-            if (auto socket = weak.lock()) {
+        // A copy: a callback may open another socket, which changes m_sockets.
+        const auto sockets = m_sockets;
+        for (const auto& weak : sockets) {
+            if (auto socket = weak.lock(); socket && socket->callback) {
                 socket->pump();
             }
         }
@@ -135,7 +143,7 @@ public:
 private:
     const loads_host_api* m_host = nullptr;
     loads_vu* m_vu = nullptr;
-    std::vector<std::weak_ptr<detail::WsState>> m_sockets;  // those with a callback, for sleep()
+    std::vector<std::weak_ptr<detail::WsState>> m_sockets;  // for sleep() and the destructor
 };
 
 }  // namespace loads

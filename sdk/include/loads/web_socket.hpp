@@ -10,6 +10,7 @@
 ///
 /// Copies share one socket. The socket is closed when the last copy goes away, or when the test
 /// calls close(); sockets a test keeps (e.g. in a member) are closed when its virtual user ends.
+/// A WebSocket is usable only while the test case that opened it lives.
 #pragma once
 
 #include <algorithm>
@@ -169,6 +170,9 @@ private:
     detail::WsState& state(where_t where) {
         if (!m_state) {
             throw WebSocketError("this WebSocket was not made by create_ws", where);
+        }
+        if (m_state->host == nullptr) {
+            throw WebSocketError("this WebSocket outlived the test case that opened it", where);
         }
         return *m_state;
     }
