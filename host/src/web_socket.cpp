@@ -24,14 +24,6 @@ namespace {
 // any live server, short enough that a dead one cannot hold the end of a run.
 constexpr auto k_close_timeout = std::chrono::seconds(2);
 
-websocket::stream_base::timeout close_timeouts() {
-    websocket::stream_base::timeout t{};
-    t.handshake_timeout = k_close_timeout;
-    t.idle_timeout = websocket::stream_base::none();
-    t.keep_alive_pings = false;
-    return t;
-}
-
 // The server's close reason goes into one-line error messages: no control characters.
 std::string one_line(const char* data, std::size_t size) {
     std::string out(data, size);
@@ -60,7 +52,7 @@ websocket::stream_base::timeout open_timeouts() {
 }  // namespace
 
 WebSocket::WebSocket(HttpSession& http, RunStats& stats)
-    : m_http(http), m_stats(stats), m_waiter(http.io()) {}
+    : m_http(http), m_stats(stats), m_waiter(http.io()), m_close_timer(http.io()) {}
 
 WebSocket::~WebSocket() = default;
 
@@ -174,9 +166,17 @@ int32_t WebSocket::open(const Url& url, const loads_ws_request& request, bool ve
         tcp().close(ignored);
         return rc;
     }
-    // From now on only closing is timed: a server that answers a close frame but never closes
-    // the connection must not hold this user (or the end of the run) forever.
-    with_stream([](auto& ws) { ws.set_option(close_timeouts()); });
+    // Closing is timed by hand (arm_close_timer): Beast 1.81 waits for the server to end the
+    // connection after a close frame without any timer, and a server that never does must not
+    // hold this user, or the end of the run, forever.
+    with_stream([this](auto& ws) {
+        ws.control_callback([this](websocket::frame_type kind, beast::string_view) {
+            if (kind == websocket::frame_type::close) {
+                note_close_reason();
+                arm_close_timer();  // the server started closing
+            }
+        });
+    });
     m_open = true;
     m_stats.record_socket_opened();
     read_next();
@@ -193,22 +193,49 @@ void WebSocket::read_next() {
     });
 }
 
+void WebSocket::note_close_reason() {
+    if (!m_close_reason.empty()) {
+        return;
+    }
+    const auto reason = with_stream([](auto& ws) { return ws.reason(); });
+    m_close_reason = "the web socket was closed (code " + std::to_string(reason.code) +
+                     (reason.reason.empty() ? std::string()
+                                            : ", " + one_line(reason.reason.data(), reason.reason.size())) +
+                     ")";
+}
+
+void WebSocket::arm_close_timer() {
+    if (m_close_timer_armed) {
+        return;
+    }
+    m_close_timer_armed = true;
+    m_close_timer.expires_after(k_close_timeout);
+    m_close_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec) {  // the closing handshake overran: drop the connection
+            boost::system::error_code ignored;
+            self->tcp().close(ignored);
+        }
+    });
+}
+
+void WebSocket::disarm_close_timer_when_done() {
+    if (!m_reading && m_closing == 0) {
+        m_close_timer.cancel();  // nothing left to wait for: the run need not wait either
+    }
+}
+
 void WebSocket::on_read(const boost::system::error_code& ec, std::size_t bytes) {
     m_reading = false;
     if (ec) {
         if (ec == websocket::error::closed) {
-            const auto reason = with_stream([](auto& ws) { return ws.reason(); });
-            m_close_reason =
-                "the web socket was closed (code " + std::to_string(reason.code) +
-                (reason.reason.empty() ? std::string()
-                                       : ", " + one_line(reason.reason.data(), reason.reason.size())) +
-                ")";
+            note_close_reason();
         } else if (m_close_reason.empty()) {
             m_close_reason = "the web socket to " + m_origin + " broke: " + ec.message();
         }
         m_open = false;
         note_closed();
         wake();
+        disarm_close_timer_when_done();
         return;
     }
     m_stats.record_socket_bytes(bytes);
@@ -296,15 +323,18 @@ int32_t WebSocket::close(std::uint16_t code, std::string_view reason, Yield& yie
     }
     m_open = false;
     note_closed();
+    arm_close_timer();
+    ++m_closing;
     boost::system::error_code ec;
     with_stream([&](auto& ws) {
-        ws.set_option(close_timeouts());
         // A close frame's payload is at most 125 bytes: the 2-byte code and 123 of reason.
         const std::string_view text = reason.substr(0, 123);
         ws.async_close(websocket::close_reason(static_cast<websocket::close_code>(code),
                                                beast::string_view(text.data(), text.size())),
                        m_http.suspend(yield, ec));
     });
+    --m_closing;
+    disarm_close_timer_when_done();
     if (m_close_reason.empty()) {
         m_close_reason = "the web socket was closed by the test";
     }
@@ -322,10 +352,14 @@ void WebSocket::close_in_background() {
     }
     m_open = false;
     note_closed();
+    arm_close_timer();
+    ++m_closing;
     with_stream([&](auto& ws) {
-        ws.set_option(close_timeouts());
         ws.async_close(websocket::close_code::normal,
-                       [self = shared_from_this()](const boost::system::error_code&) {});
+                       [self = shared_from_this()](const boost::system::error_code&) {
+                           --self->m_closing;
+                           self->disarm_close_timer_when_done();
+                       });
     });
 }
 
@@ -339,6 +373,7 @@ void WebSocket::abort() {
     }
     boost::system::error_code ignored;
     tcp().close(ignored);
+    m_close_timer.cancel();
     wake();
 }
 

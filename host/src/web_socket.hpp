@@ -68,6 +68,9 @@ private:
     void read_next();
     void on_read(const boost::system::error_code& ec, std::size_t bytes);
     void note_closed();
+    void note_close_reason();
+    void arm_close_timer();
+    void disarm_close_timer_when_done();
     void wake();
     int32_t set_error(int32_t kind, std::string message);
 
@@ -75,7 +78,8 @@ private:
     RunStats& m_stats;
     std::unique_ptr<PlainStream> m_plain;
     std::unique_ptr<SecureStream> m_secure;
-    SteadyTimer m_waiter;  // where a receive waits; cancelled when a message or the close arrives
+    SteadyTimer m_waiter;       // where a receive waits; cancelled when a message or the close arrives
+    SteadyTimer m_close_timer;  // bounds a closing handshake, from whichever side it started
     boost::beast::flat_buffer m_read_buffer;
     std::deque<Message> m_inbox;
     std::string m_current;  // the message handed out last (loads_ws_message.data points at it)
@@ -86,6 +90,8 @@ private:
     bool m_open = false;         // the handshake succeeded and no close has started or arrived
     bool m_counted_close = false;
     bool m_reading = false;
+    bool m_close_timer_armed = false;
+    int m_closing = 0;  // close operations in flight
 };
 
 }  // namespace loads::host

@@ -2,6 +2,7 @@
 // test_websocket.py). Every test runs against the sample server given with --server-url.
 #include <loads/loads.hpp>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -243,12 +244,24 @@ public:
         assertFalse(ws.poll().has_value());
     }
 
-    // Opens a socket, checks an echo, then holds it while every other user does the same.
+    // Opens a socket, checks an echo, then holds it until every user of the cycle holds one. The
+    // proof comes from the sample server's /active: its peak of concurrent connections reaches
+    // twice the users only when each has its socket and its HTTP connection open at once.
     void test_hold() {
         m_held = create_ws(web_socket_url(server_url) + "/ws");
         m_held.send("hello");
         assertEqual(m_held.receive().data, "hello");
-        sleep(2);
+        const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+        for (;;) {
+            const auto max = std::stoul(session.get(server_url + "/active").text.substr(5));  // "max: N, ..."
+            if (max >= 2 * cycle_users) {
+                break;
+            }
+            if (std::chrono::steady_clock::now() > give_up) {
+                fail("the users never held their sockets all at once: peak " + std::to_string(max));
+            }
+            sleep(1.0);  // gently: 1,000 users poll the same server that must accept them all
+        }
         m_held.send("still here");
         assertEqual(m_held.receive().data, "still here");
     }
@@ -258,6 +271,18 @@ public:
         m_held = create_ws(web_socket_url(server_url) + "/ws");
         m_held.send("x");
         m_held.receive();
+    }
+
+    // For a server that closes: the close arrives while the test waits for a message.
+    void test_server_closes() {
+        auto ws = create_ws(web_socket_url(server_url) + "/ws");
+        bool closed = false;
+        try {
+            ws.receive(20);
+        } catch (const loads::WebSocketError& e) {
+            closed = std::string(e.what()).find("the web socket was closed (code 1000") != std::string::npos;
+        }
+        assertTrue(closed);
     }
 
     void test_upgrade_refused() { create_ws(web_socket_url(server_url) + "/"); }
@@ -281,5 +306,5 @@ LOADS_TESTS(Http, test_get, test_tls_resumed, test_no_verify_per_request, test_c
             test_auth_not_sent_to_another_host, test_raise_for_status, test_app, test_app_status_rule,
             test_app_wrong_expected_status, test_app_server_url_changes)
 LOADS_TESTS(NoServerUrl, test_app)
-LOADS_TESTS(Sockets, test_echo, test_callback_during_sleep, test_hold, test_leave_open, test_upgrade_refused,
-            test_receive_after_close)
+LOADS_TESTS(Sockets, test_echo, test_server_closes, test_callback_during_sleep, test_hold, test_leave_open,
+            test_upgrade_refused, test_receive_after_close)

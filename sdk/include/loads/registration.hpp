@@ -146,6 +146,10 @@ void* create(const loads_host_api* host, loads_vu* vu, const loads_instance_conf
         if (config != nullptr && config->server_url.len > 0) {
             base.server_url.assign(config->server_url.ptr, config->server_url.len);
         }
+        if (config != nullptr) {
+            base.user_index = config->user_index;
+            base.cycle_users = config->cycle_users;
+        }
     });
     inst->broken = status != LOADS_STATUS_SUCCESS;
     return inst;

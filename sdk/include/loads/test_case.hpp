@@ -52,6 +52,10 @@ public:
     /// Base URL of the service under test. A value set in the constructor is the class default;
     /// `--server-url` replaces it before the first setUp.
     std::string server_url;
+    /// This virtual user's 0-based index in its cycle, and the number of users of the cycle (the
+    /// seed's loads_status current_user - 1 and users). Set before the first setUp.
+    std::uint32_t user_index = 0;
+    std::uint32_t cycle_users = 1;
     /// WebTest's TestApp on `session`, with paths relative to server_url (see app.hpp).
     TestApp app{session, server_url};
 
