@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: builds loads, starts the sample server on a free loopback port, runs the sample load
-# test as 10, then 20, then 30 virtual users of 20 hits each (1,200 tests), prints the summary and
-# stops the server. Installs the Debian packages it needs first.
+# test as 10, then 20, then 30 virtual users of 20 hits each (1,200 tests), then the seed's
+# test_something (a GET and two web socket echoes) as 20 users of 10 hits, prints the summaries
+# and stops the server. Installs the Debian packages it needs first.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -24,3 +25,7 @@ echo "sample server: $url"
 echo "+ loads-runner example.TestWebSite.test_es --server-url $url -u 10:20:30 --hits 20"
 LOADS_PATH=build/release/lib build/release/bin/loads-runner example.TestWebSite.test_es \
     --server-url "$url" -u 10:20:30 --hits 20
+echo
+echo "+ loads-runner example.TestWebSite.test_something --server-url $url -u 20 --hits 10"
+LOADS_PATH=build/release/lib build/release/bin/loads-runner example.TestWebSite.test_something \
+    --server-url "$url" -u 20 --hits 10
