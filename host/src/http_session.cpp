@@ -311,7 +311,7 @@ boost::system::error_code HttpSession::resolve(const Url& url, DnsCache::Results
 int32_t HttpSession::connect(const Url& url, TcpSocket& socket, TlsStream* tls,
                              std::chrono::milliseconds timeout, Yield& yield) {
     beast::error_code ec;
-    arm(socket, timeout);
+    WatchedStep step(*this, socket, timeout);
     DnsCache::Results endpoints;
     if (is_localhost(url.host)) {
         // RFC 6761: localhost is the loopback interface, whatever /etc/hosts or DNS say (and
@@ -321,7 +321,7 @@ int32_t HttpSession::connect(const Url& url, TcpSocket& socket, TlsStream* tls,
     } else if (!m_dns.find(url.endpoint, endpoints)) {
         ec = resolve(url, endpoints, yield);
         if (!m_cancelled && !m_timed_out && ec) {
-            disarm();
+            step.finish();
             return set_error(LOADS_HTTP_DNS, "cannot resolve " + url.host + ": " + ec.message());
         }
     }
@@ -335,13 +335,13 @@ int32_t HttpSession::connect(const Url& url, TcpSocket& socket, TlsStream* tls,
         if (ec && !m_cancelled && !m_timed_out) {
             const std::string why =
                 describe_tls_error(ec, *tls, SSL_get_verify_mode(tls->native_handle()) != SSL_VERIFY_NONE);
-            disarm();
+            step.finish();
             beast::error_code ignored;
             socket.close(ignored);
             return set_error(LOADS_HTTP_TLS, "TLS handshake with " + url.origin + " failed: " + why);
         }
     }
-    const bool timed_out = disarm();
+    const bool timed_out = step.finish();
     beast::error_code ignored;
     if (m_cancelled) {
         socket.close(ignored);
@@ -475,10 +475,12 @@ int32_t HttpSession::send_once(const Url& url, const Hop& hop, bool verify, std:
             close(c);  // the server has hung up: open a new connection rather than risk a resend
             continue;
         }
-        arm(c.tcp(), timeout);
-        outcome = c.tls ? exchange(*c.tls, c, reused, method == "HEAD", ec, yield)
-                        : exchange(c.socket, c, reused, method == "HEAD", ec, yield);
-        timed_out = disarm();
+        {
+            WatchedStep step(*this, c.tcp(), timeout);
+            outcome = c.tls ? exchange(*c.tls, c, reused, method == "HEAD", ec, yield)
+                            : exchange(c.socket, c, reused, method == "HEAD", ec, yield);
+            timed_out = step.finish();
+        }
         if (outcome == Outcome::retry && !idempotent) {
             outcome = Outcome::failed;  // it may have been processed: never send it twice
         }

@@ -63,6 +63,7 @@ public:
     int32_t connect(const Url& url, TcpSocket& socket, TlsStream* tls, std::chrono::milliseconds timeout,
                     Yield& yield);
     /// Arms the watchdog for a step on `socket` (closed when the step overruns); disarm() ends it.
+    /// Prefer WatchedStep, which cannot leave the watchdog pointing at a socket that is gone.
     void arm(TcpSocket& socket, std::chrono::milliseconds timeout);
     /// Ends the step armed last. @return true when the watchdog cut it short.
     bool disarm();
@@ -137,6 +138,33 @@ private:
     ResponseStorage m_response;
     std::string m_url;
     std::string m_error;
+};
+
+/// One step under the session's watchdog (connect, handshake, exchange, send): armed on
+/// construction, ended by finish() or — on any other way out, an exception included — when it
+/// goes out of scope.
+class WatchedStep {
+public:
+    WatchedStep(HttpSession& session, TcpSocket& socket, std::chrono::milliseconds timeout)
+        : m_session(session) {
+        session.arm(socket, timeout);
+    }
+    WatchedStep(const WatchedStep&) = delete;
+    WatchedStep& operator=(const WatchedStep&) = delete;
+    ~WatchedStep() {
+        if (!m_finished) {
+            m_session.disarm();
+        }
+    }
+    /// @return true when the watchdog cut the step short.
+    bool finish() {
+        m_finished = true;
+        return m_session.disarm();
+    }
+
+private:
+    HttpSession& m_session;
+    bool m_finished = false;
 };
 
 }  // namespace loads::host

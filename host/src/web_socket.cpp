@@ -109,9 +109,9 @@ int32_t WebSocket::handshake(Stream& ws, const Url& url, const loads_ws_request&
     const auto left = std::max(
         std::chrono::milliseconds(1),
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
-    m_http.arm(tcp(), left);
+    WatchedStep step(m_http, tcp(), left);
     ws.async_handshake(response, url.host_header, url.target, m_http.suspend(yield, ec));
-    const bool timed_out = m_http.disarm();
+    const bool timed_out = step.finish();
     if (m_http.cancelled()) {
         return set_error(LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
     }
@@ -263,12 +263,12 @@ int32_t WebSocket::send(std::string_view data, bool binary, Yield& yield) {
                          m_close_reason.empty() ? "the web socket is closed" : m_close_reason);
     }
     boost::system::error_code ec;
-    m_http.arm(tcp(), m_http.settings().timeout);
+    WatchedStep step(m_http, tcp(), m_http.settings().timeout);
     with_stream([&](auto& ws) {
         ws.binary(binary);
         ws.async_write(asio::buffer(data.data(), data.size()), m_http.suspend(yield, ec));
     });
-    const bool timed_out = m_http.disarm();
+    const bool timed_out = step.finish();
     if (m_http.cancelled()) {
         return set_error(LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
     }
