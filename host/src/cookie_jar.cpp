@@ -1,5 +1,7 @@
 #include "cookie_jar.hpp"
 
+#include "http_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -15,12 +17,6 @@ std::string_view trim(std::string_view s) {
         s.remove_suffix(1);
     }
     return s;
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
 }
 
 bool is_ip_address(std::string_view host) {
@@ -62,7 +58,7 @@ int month_index(std::string_view token) {
     if (token.size() < 3) {
         return -1;
     }
-    const std::string prefix = lower(token.substr(0, 3));
+    const std::string prefix = ascii_lower(token.substr(0, 3));
     for (int i = 0; i < 12; ++i) {
         if (prefix == k_months[i]) {
             return i;
@@ -159,7 +155,7 @@ void CookieJar::store(const Url& url, std::string_view set_cookie, time_point no
         const std::string_view attribute = attributes.substr(0, next);
         attributes = next == std::string_view::npos ? std::string_view{} : attributes.substr(next + 1);
         const auto eq = attribute.find('=');
-        const std::string name = lower(trim(attribute.substr(0, eq)));
+        const std::string name = ascii_lower(trim(attribute.substr(0, eq)));
         const std::string_view value =
             eq == std::string_view::npos ? std::string_view{} : trim(attribute.substr(eq + 1));
         if (name == "expires") {
@@ -179,7 +175,7 @@ void CookieJar::store(const Url& url, std::string_view set_cookie, time_point no
             if (domain.front() == '.') {
                 domain.remove_prefix(1);
             }
-            cookie.domain = lower(domain);
+            cookie.domain = ascii_lower(domain);
             cookie.host_only = false;
         } else if (name == "path") {
             cookie.path = value.empty() || value.front() != '/' ? std::string() : std::string(value);

@@ -15,6 +15,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "abi_strings.hpp"
+#include "http_text.hpp"
 
 namespace loads::host {
 namespace asio = boost::asio;
@@ -27,28 +28,7 @@ namespace {
 
 constexpr std::size_t k_read_chunk = 16 * 1024;
 constexpr std::uint32_t k_header_limit = 64 * 1024;
-const std::string k_cancelled = "virtual user stopped by the runner";
-
-std::string seconds_text(std::chrono::milliseconds ms) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%gs", double(ms.count()) / 1000.0);
-    return buf;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
-
-// Characters that would end the header line or the name early: sending them would let a test
-// inject headers or split the request.
-bool safe_header_part(std::string_view s, bool is_name) {
-    return std::none_of(s.begin(), s.end(),
-                        [&](char c) { return c == '\r' || c == '\n' || (is_name && c == ':'); }) &&
-           !(is_name && s.empty());
-}
+const std::string k_cancelled(k_cancelled_message);
 
 bool is_localhost(std::string_view host) {
     constexpr std::string_view k_suffix = ".localhost";
@@ -167,8 +147,7 @@ void HttpSession::close(Connection& c) {
     c.open = false;
 }
 
-void HttpSession::cancel() {
-    m_cancelled = true;
+void HttpSession::abort_step() {
     if (m_leading) {
         m_leading->resolver.cancel();
     }
@@ -177,6 +156,11 @@ void HttpSession::cancel() {
         beast::error_code ignored;
         m_active->close(ignored);
     }
+}
+
+void HttpSession::cancel() {
+    m_cancelled = true;
+    abort_step();
     for (auto& c : m_connections) {
         close(*c);
     }
@@ -188,14 +172,7 @@ void HttpSession::check_deadline(clock::time_point now) {
     }
     m_deadline = clock::time_point::max();
     m_timed_out = true;
-    if (m_leading) {
-        m_leading->resolver.cancel();
-    }
-    m_wait_timer.cancel();
-    if (m_active != nullptr) {
-        beast::error_code ignored;
-        m_active->close(ignored);
-    }
+    abort_step();
 }
 
 void HttpSession::arm(TcpSocket& socket, std::chrono::milliseconds timeout) {
@@ -542,10 +519,7 @@ int32_t HttpSession::perform(const loads_http_request& request, loads_http_respo
         m_last_url_text.assign(url_text);
     }
     // Clamped to a day: a huge (or infinite) per-request timeout must not overflow the clock.
-    const auto timeout = request.timeout > 0
-                             ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::duration<double>(std::min(request.timeout, 86400.0)))
-                             : m_settings.timeout;
+    const auto timeout = timeout_from_seconds(request.timeout, m_settings.timeout);
 
     Hop hop{text(request.method), text(request.body)};
     Url hop_url;  // the URL of the hops after the first (the first uses m_last_url)

@@ -107,6 +107,8 @@ private:
                       Yield& yield);
     bool serialize(const loads_http_request& request, const Url& url, const Hop& hop);
     void close(Connection& c);
+    /// Stops the step in progress (lookup, wait for another's lookup, socket I/O).
+    void abort_step();
     int32_t set_error(int32_t kind, std::string message);
     int32_t fail(loads_http_response& response, int32_t kind, std::string message);
 

@@ -1,5 +1,7 @@
 #include "url.hpp"
 
+#include "http_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -56,9 +58,7 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
         error = "invalid URL '" + std::string(text) + "': expected an absolute URL such as http://host/path";
         return std::nullopt;
     }
-    std::string scheme(text.substr(0, scheme_end));
-    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
+    const std::string scheme = ascii_lower(text.substr(0, scheme_end));
     Url url;
     if (scheme == "http") {
         url.scheme = Scheme::http;
@@ -126,9 +126,7 @@ std::optional<Url> parse_url(std::string_view text, std::string& error) {
             return std::nullopt;
         }
     }
-    url.host = std::string(host);
-    std::transform(url.host.begin(), url.host.end(), url.host.begin(),
-                   [](unsigned char c) { return std::tolower(c); });  // for the cookie jar's matching
+    url.host = ascii_lower(host);  // for the cookie jar's matching
     const char* default_port = url.tls() ? "443" : "80";
     url.port = port.empty() ? default_port : std::string(port);
     // (append rather than operator+: GCC 12's -Wrestrict misfires on "x" + string at -O3)

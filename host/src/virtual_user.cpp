@@ -8,6 +8,7 @@
 
 #include "abi_strings.hpp"
 #include "host_api.hpp"
+#include "http_text.hpp"
 #include "worker.hpp"
 
 namespace loads::host {
@@ -176,7 +177,7 @@ int32_t VirtualUser::ws_connect(const loads_ws_request& request, loads_ws_reply&
         return fail(LOADS_HTTP_CONNECTION, "web sockets can only be opened while a test runs");
     }
     if (m_cancelled) {
-        return fail(LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
+        return fail(LOADS_HTTP_CANCELLED, std::string(k_cancelled_message));
     }
     std::string error;
     const auto url = parse_url(text(request.url), error);
@@ -223,9 +224,7 @@ int32_t VirtualUser::ws_receive(loads_ws* handle, bool wait, double timeout, loa
         out.error = {k_msg, sizeof(k_msg) - 1};
         return LOADS_WS_CLOSED;
     }
-    const auto limit = timeout > 0 ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::duration<double>(std::min(timeout, 86400.0)))
-                                   : m_plan.http.timeout;
+    const auto limit = timeout_from_seconds(timeout, m_plan.http.timeout);
     const std::uint64_t before = m_http.suspensions();
     const int32_t rc = ws->receive(wait, limit, out, *m_yield);
     if (rc != LOADS_HTTP_OK) {

@@ -12,6 +12,7 @@
 
 #include "abi_strings.hpp"
 #include "http_session.hpp"
+#include "http_text.hpp"
 
 namespace loads::host {
 namespace asio = boost::asio;
@@ -31,12 +32,6 @@ std::string one_line(const char* data, std::size_t size) {
         c = static_cast<unsigned char>(c) < 0x20 ? ' ' : c;
     }
     return out;
-}
-
-std::string seconds_text(std::chrono::milliseconds ms) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%gs", double(ms.count()) / 1000.0);
-    return buf;
 }
 
 websocket::stream_base::timeout open_timeouts() {
@@ -75,8 +70,7 @@ int32_t WebSocket::handshake(Stream& ws, const Url& url, const loads_ws_request&
                              std::string(text(request.headers[i].value)));
     }
     for (const auto& [name, value] : headers) {
-        const auto bad = [](const std::string& s) { return s.find_first_of("\r\n") != std::string::npos; };
-        if (name.empty() || bad(name) || bad(value) || name.find(':') != std::string::npos) {
+        if (!safe_header_part(name, true) || !safe_header_part(value, false)) {
             return set_error(
                 LOADS_HTTP_INVALID_REQUEST,
                 "invalid web socket header: names and values may not contain CR or LF, names no ':'");
@@ -84,7 +78,14 @@ int32_t WebSocket::handshake(Stream& ws, const Url& url, const loads_ws_request&
     }
     std::string protocols;
     for (std::size_t i = 0; i < request.protocol_count; ++i) {
-        protocols += (i > 0 ? ", " : "") + std::string(text(request.protocols[i]));
+        const std::string_view protocol = text(request.protocols[i]);
+        if (protocol.empty() || !safe_header_part(protocol, true) ||
+            protocol.find(',') != std::string_view::npos) {
+            return set_error(
+                LOADS_HTTP_INVALID_REQUEST,
+                "invalid web socket subprotocol: each must be a token without CR, LF, ':' or ','");
+        }
+        protocols += (i > 0 ? ", " : "") + std::string(protocol);
     }
     std::string cookie;
     m_http.cookies().header_for(url, cookie, std::chrono::system_clock::now());
@@ -113,7 +114,7 @@ int32_t WebSocket::handshake(Stream& ws, const Url& url, const loads_ws_request&
     ws.async_handshake(response, url.host_header, url.target, m_http.suspend(yield, ec));
     const bool timed_out = step.finish();
     if (m_http.cancelled()) {
-        return set_error(LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
+        return set_error(LOADS_HTTP_CANCELLED, std::string(k_cancelled_message));
     }
     if (timed_out) {
         return set_error(LOADS_HTTP_TIMEOUT, "web socket handshake with " + url.origin + " timed out");
@@ -139,10 +140,7 @@ int32_t WebSocket::handshake(Stream& ws, const Url& url, const loads_ws_request&
 
 int32_t WebSocket::open(const Url& url, const loads_ws_request& request, bool verify, Yield& yield) {
     m_origin = url.origin;
-    const auto timeout = request.timeout > 0
-                             ? std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::duration<double>(std::min(request.timeout, 86400.0)))
-                             : m_http.settings().connect_timeout;
+    const auto timeout = timeout_from_seconds(request.timeout, m_http.settings().connect_timeout);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     int32_t rc;
     if (url.tls()) {
@@ -270,7 +268,7 @@ int32_t WebSocket::send(std::string_view data, bool binary, Yield& yield) {
     });
     const bool timed_out = step.finish();
     if (m_http.cancelled()) {
-        return set_error(LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
+        return set_error(LOADS_HTTP_CANCELLED, std::string(k_cancelled_message));
     }
     if (timed_out) {
         return set_error(LOADS_HTTP_TIMEOUT, "sending on the web socket to " + m_origin + " timed out");
@@ -298,7 +296,7 @@ int32_t WebSocket::receive(bool wait, std::chrono::milliseconds timeout, loads_w
             return LOADS_HTTP_OK;
         }
         if (m_http.cancelled()) {
-            return set_error(LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
+            return set_error(LOADS_HTTP_CANCELLED, std::string(k_cancelled_message));
         }
         if (!m_reading) {  // nothing more can arrive
             return set_error(LOADS_WS_CLOSED,
@@ -339,7 +337,7 @@ int32_t WebSocket::close(std::uint16_t code, std::string_view reason, Yield& yie
         m_close_reason = "the web socket was closed by the test";
     }
     if (m_http.cancelled()) {
-        return set_error(LOADS_HTTP_CANCELLED, "virtual user stopped by the runner");
+        return set_error(LOADS_HTTP_CANCELLED, std::string(k_cancelled_message));
     }
     // The server not answering the close is its problem, not the test's: the socket is closed
     // either way.

@@ -140,10 +140,9 @@ class TestCase(unittest.TestCase):
         self.assertEqual(result.rc, rc, repr(result))
 
 
-class RawServer:
-    """A deliberately crude HTTP server on loopback, for the cases a good server never produces:
-    it answers one request per connection and then closes it without a 'Connection: close', and
-    answers /garbage with bytes that are not HTTP. Counts the connections it accepted."""
+class LoopbackServer:
+    """A hand-written server on 127.0.0.1, one thread, one connection at a time: handle(conn,
+    head) answers each connection, whose request head (up to the blank line) has been read."""
 
     def __init__(self):
         import socket
@@ -153,46 +152,62 @@ class RawServer:
         self.sock.listen(64)
         self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
         self.connections = 0
-        self.requests = []
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
 
     def _serve(self):
-        import time
         while True:
             try:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
             self.connections += 1
-            with conn:
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                if not data:
-                    continue
-                head, _, body = data.partition(b"\r\n\r\n")
-                length = re.search(rb"(?im)^content-length: *(\d+)", head)
-                while length and len(body) < int(length.group(1)):
-                    chunk = conn.recv(65536)
-                    if not chunk:
-                        break
-                    body += chunk
-                self.requests.append((head + b"\r\n\r\n" + body).decode(errors="replace"))
-                if data.startswith(b"GET /garbage"):
-                    conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
-                elif data.startswith(b"GET /early"):
-                    conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n"
-                                 b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal")
-                else:
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                time.sleep(0.05)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            if data:
+                self.handle(conn, data)
+            else:
+                conn.close()
+
+    def handle(self, conn, data):
+        raise NotImplementedError
 
     def stop(self):
         self.sock.close()
+
+
+class RawServer(LoopbackServer):
+    """A deliberately crude HTTP server, for the cases a good server never produces: it answers one
+    request per connection and then closes it without a 'Connection: close', and answers /garbage
+    with bytes that are not HTTP. Counts the connections it accepted."""
+
+    def __init__(self):
+        self.requests = []
+        super().__init__()
+
+    def handle(self, conn, data):
+        import time
+        with conn:
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = re.search(rb"(?im)^content-length: *(\d+)", head)
+            while length and len(body) < int(length.group(1)):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+            self.requests.append((head + b"\r\n\r\n" + body).decode(errors="replace"))
+            if data.startswith(b"GET /garbage"):
+                conn.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+            elif data.startswith(b"GET /early"):
+                conn.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>\r\n\r\n"
+                             b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfinal")
+            else:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            time.sleep(0.05)
 
 
 class ServerTestCase(TestCase):

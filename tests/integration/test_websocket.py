@@ -4,8 +4,6 @@ upgrades, and 1,000 users each holding a socket at once."""
 import base64
 import hashlib
 import re
-import socket
-import threading
 import time
 import urllib.request
 
@@ -71,6 +69,12 @@ class WebSockets(harness.ServerTestCase):
         self.assertEqual(r.field("Opened web sockets"), 0)
         self.assertIn("loads::WebSocketError: the server refused the web socket upgrade", r.err)
 
+    def test_a_subprotocol_cannot_inject_headers(self):
+        r = self.run_test("test_header_injection")
+        self.assertRun(r, 1)
+        self.assertEqual(r.field("Opened web sockets"), 0)
+        self.assertIn("loads::ConnectionError: invalid web socket subprotocol", r.err)
+
     def test_receive_on_a_closed_socket_is_an_error(self):
         r = self.run_test("test_receive_after_close")
         self.assertRun(r, 1)
@@ -93,39 +97,24 @@ class WebSockets(harness.ServerTestCase):
         self.assertEqual(r.field("Bytes received via web sockets "), 1000 * len("hellostill here"))
 
 
-class RudeWebSocketServer:
+class RudeWebSocketServer(harness.LoopbackServer):
     """Accepts web socket upgrades, sends a close frame at once and then never closes the TCP
     connection nor answers anything: the client must not wait for it forever."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self.held = []
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__()
 
-    def _serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            data = b""
-            while b"\r\n\r\n" not in data:
-                chunk = conn.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            key = re.search(rb"Sec-WebSocket-Key: *(\S+)", data, re.I).group(1)
-            accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
-            conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
-            conn.sendall(b"\x88\x02\x03\xe8")  # close, code 1000
-            self.held.append(conn)  # kept open, never read
+    def handle(self, conn, data):
+        key = re.search(rb"Sec-WebSocket-Key: *(\S+)", data, re.I).group(1)
+        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        conn.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n")
+        conn.sendall(b"\x88\x02\x03\xe8")  # close, code 1000
+        self.held.append(conn)  # kept open, never read
 
     def stop(self):
-        self.sock.close()
+        super().stop()
         for conn in self.held:
             conn.close()
 

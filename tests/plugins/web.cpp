@@ -285,6 +285,10 @@ public:
         assertTrue(closed);
     }
 
+    void test_header_injection() {
+        create_ws(web_socket_url(server_url) + "/ws", {}, {"chat\r\nX-Injected: 1"});
+    }
+
     void test_upgrade_refused() { create_ws(web_socket_url(server_url) + "/"); }
 
     void test_receive_after_close() {
@@ -306,5 +310,5 @@ LOADS_TESTS(Http, test_get, test_tls_resumed, test_no_verify_per_request, test_c
             test_auth_not_sent_to_another_host, test_raise_for_status, test_app, test_app_status_rule,
             test_app_wrong_expected_status, test_app_server_url_changes)
 LOADS_TESTS(NoServerUrl, test_app)
-LOADS_TESTS(Sockets, test_echo, test_server_closes, test_callback_during_sleep, test_hold, test_leave_open,
-            test_upgrade_refused, test_receive_after_close)
+LOADS_TESTS(Sockets, test_echo, test_server_closes, test_header_injection, test_callback_during_sleep,
+            test_hold, test_leave_open, test_upgrade_refused, test_receive_after_close)
