@@ -19,3 +19,25 @@ function(loads_add_test_plugin name)
     VISIBILITY_INLINES_HIDDEN ON
     POSITION_INDEPENDENT_CODE ON)
 endfunction()
+
+# loads_add_output_plugin(<name> <sources>...)
+#
+# Builds a loads output plugin: lib<name>.so, loaded by `loads-runner --output <name>` from the
+# current directory, --test-dir or LOADS_PATH. Its sources register the output with
+# LOADS_OUTPUT(Class, <name>, ...) from <loads/output.hpp>; like test plugins, it compiles
+# against the SDK headers alone.
+function(loads_add_output_plugin name)
+  if(NOT ARGN)
+    message(FATAL_ERROR "loads_add_output_plugin(${name}): no source files given")
+  endif()
+  add_library(${name} MODULE ${ARGN})
+  target_link_libraries(${name} PRIVATE loads::sdk)
+  set_target_properties(${name} PROPERTIES
+    PREFIX "lib"
+    OUTPUT_NAME "${name}"
+    CXX_STANDARD 20
+    CXX_STANDARD_REQUIRED ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON
+    POSITION_INDEPENDENT_CODE ON)
+endfunction()

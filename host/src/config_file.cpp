@@ -27,12 +27,18 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
     std::string section;
     std::string raw;
     int number = 0;
+    bool continuable = false;  // the previous line was a key of a kept section
     while (std::getline(in, raw)) {
         ++number;
         const std::string line = trim(raw);
         if (line.empty() || line[0] == '#' || line[0] == ';') {
             continue;
         }
+        if ((raw[0] == ' ' || raw[0] == '\t') && continuable && !entries.empty()) {
+            entries.back().value += "\n" + line;
+            continue;
+        }
+        continuable = false;
         if (line.front() == '[') {
             if (line.back() != ']') {
                 throw UsageError(path + ":" + std::to_string(number) + ": malformed section header '" + line +
@@ -46,11 +52,12 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
             throw UsageError(path + ":" + std::to_string(number) + ": expected 'key = value', got '" + line +
                              "'");
         }
-        if (section != "loads") {
+        if (section != "loads" && section != "output") {
             continue;
         }
         ConfigEntry entry;
-        entry.key = trim(line.substr(0, eq));
+        entry.section = section;
+        entry.key = (section == "output" ? "output-" : "") + trim(line.substr(0, eq));
         for (char& c : entry.key) {
             c = (c == '_' || c == '.') ? '-' : c;
         }
@@ -60,6 +67,7 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
         }
         entry.line = number;
         entries.push_back(std::move(entry));
+        continuable = true;
     }
     return entries;
 }

@@ -1,6 +1,8 @@
 // Config file (--config): the INI `[loads]` section, whose keys are the long option names
-// (`server_url` and `server-url` alike) plus `fqn` for the test. Other sections are left to
-// future outputs and observers. The command line always wins over the file.
+// (`server_url` and `server-url` alike) plus `fqn` for the test, and the `[output]` section,
+// whose key `json_filename` is the option --output-json-filename (the seed's convention). An
+// indented line continues the value above it (the seed's multi-line lists). Other sections are
+// left to the observers. The command line always wins over the file.
 #pragma once
 
 #include <string>
@@ -9,12 +11,13 @@
 namespace loads::host {
 
 struct ConfigEntry {
-    std::string key;    ///< Normalised: '_' and '.' replaced by '-'.
-    std::string value;  ///< Trimmed; surrounding double quotes removed.
+    std::string key;      ///< Normalised: '_' and '.' replaced by '-'; [output] keys get "output-".
+    std::string section;  ///< "loads" or "output".
+    std::string value;    ///< Trimmed; surrounding double quotes removed.
     int line = 0;
 };
 
-/// Reads the `[loads]` section of `path`. @throws UsageError (unreadable file, syntax error).
+/// Reads the `[loads]` and `[output]` sections of `path`. @throws UsageError (unreadable file, syntax error).
 std::vector<ConfigEntry> read_config_file(const std::string& path);
 
 }  // namespace loads::host

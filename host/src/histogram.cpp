@@ -15,7 +15,33 @@ constexpr std::size_t k_buckets = (k_top_bit - k_sub_bits + 1) * k_half + k_half
 
 }  // namespace
 
-LatencyHistogram::LatencyHistogram() : m_counts(k_buckets, 0) {}
+static_assert(LatencyHistogram::k_chunks * LatencyHistogram::k_chunk_size == k_buckets);
+
+LatencyHistogram::LatencyHistogram(const LatencyHistogram& other)
+    : m_count(other.m_count), m_sum(other.m_sum), m_min(other.m_min), m_max(other.m_max) {
+    for (std::size_t c = 0; c < k_chunks; ++c) {
+        if (other.m_chunks[c]) {
+            m_chunks[c] = std::make_unique<std::uint64_t[]>(k_chunk_size);
+            std::copy_n(other.m_chunks[c].get(), k_chunk_size, m_chunks[c].get());
+        }
+    }
+}
+
+LatencyHistogram& LatencyHistogram::operator=(const LatencyHistogram& other) {
+    if (this != &other) {
+        LatencyHistogram copy(other);
+        *this = std::move(copy);
+    }
+    return *this;
+}
+
+std::uint64_t* LatencyHistogram::chunk_for(std::size_t index) {
+    auto& chunk = m_chunks[index / k_chunk_size];
+    if (!chunk) {
+        chunk = std::make_unique<std::uint64_t[]>(k_chunk_size);  // value-initialised: zeros
+    }
+    return chunk.get();
+}
 
 std::size_t LatencyHistogram::bucket_count() noexcept {
     return k_buckets;
@@ -49,7 +75,8 @@ std::uint64_t LatencyHistogram::highest_in_bucket(std::size_t index) noexcept {
 
 void LatencyHistogram::record(std::uint64_t micros) noexcept {
     const std::uint64_t clamped = std::min(micros, k_max_value_us);
-    ++m_counts[index_of(clamped)];
+    const std::size_t index = index_of(clamped);
+    ++chunk_for(index)[index % k_chunk_size];
     ++m_count;
     m_sum += micros;
     m_min = std::min(m_min, micros);
@@ -60,8 +87,13 @@ void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
     if (other.m_count == 0) {
         return;
     }
-    for (std::size_t i = 0; i < k_buckets; ++i) {
-        m_counts[i] += other.m_counts[i];
+    for (std::size_t c = 0; c < k_chunks; ++c) {
+        if (const std::uint64_t* from = other.m_chunks[c].get()) {
+            std::uint64_t* to = chunk_for(c * k_chunk_size);
+            for (std::size_t i = 0; i < k_chunk_size; ++i) {
+                to[i] += from[i];
+            }
+        }
     }
     m_count += other.m_count;
     m_sum += other.m_sum;
@@ -70,7 +102,12 @@ void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
 }
 
 void LatencyHistogram::reset() noexcept {
-    std::fill(m_counts.begin(), m_counts.end(), 0);
+    // Chunks stay allocated: a worker's histogram is reset every hand-over and refills the same ones.
+    for (auto& chunk : m_chunks) {
+        if (chunk) {
+            std::fill_n(chunk.get(), k_chunk_size, 0);
+        }
+    }
     m_count = m_sum = m_max = 0;
     m_min = ~std::uint64_t{0};
 }
@@ -89,7 +126,12 @@ std::uint64_t LatencyHistogram::value_at_percentile(double percentile) const noe
     const auto rank = static_cast<std::uint64_t>(std::ceil(percentile / 100.0 * double(m_count)));
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < k_buckets; ++i) {
-        seen += m_counts[i];
+        const auto& chunk = m_chunks[i / k_chunk_size];
+        if (!chunk) {
+            i += k_chunk_size - 1;  // skip the whole empty chunk
+            continue;
+        }
+        seen += chunk[i % k_chunk_size];
         if (seen >= std::max<std::uint64_t>(rank, 1)) {
             // Midpoint of the bucket keeps the error symmetric; never report outside [min, max].
             const std::uint64_t lo = lowest_in_bucket(i);

@@ -489,7 +489,7 @@ int32_t HttpSession::send_once(const Url& url, const Hop& hop, bool verify, std:
 }
 
 int32_t HttpSession::perform(const loads_http_request& request, loads_http_response& response,
-                             RunStats& stats, Yield& yield) {
+                             Recorder& recorder, Yield& yield) {
     // Fields appended in ABI 1.1 exist only when the plugin's struct is that long.
     const bool has_v11 =
         request.struct_size >= offsetof(loads_http_request, max_redirects) + sizeof(uint32_t);
@@ -539,7 +539,7 @@ int32_t HttpSession::perform(const loads_http_request& request, loads_http_respo
         }
         const auto elapsed = clock::now() - started;
         const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
-        stats.record_hit(m_url, m_response.status, static_cast<std::uint64_t>(micros));
+        recorder.hit(hop.method, m_url, m_response.status, static_cast<std::uint64_t>(micros));
         response.elapsed = std::chrono::duration<double>(elapsed).count();
         if (!m_response.set_cookies.empty()) {
             const auto now = std::chrono::system_clock::now();

@@ -24,8 +24,8 @@
 #include "dns_cache.hpp"
 #include "dns_lookups.hpp"
 #include "http_settings.hpp"
+#include "recorder.hpp"
 #include "response_parser.hpp"
-#include "run_stats.hpp"
 #include "tls_client.hpp"
 #include "url.hpp"
 
@@ -41,7 +41,7 @@ public:
     /// Performs `request`, following redirects unless told not to, and fills `response`
     /// (strings valid until the next call). Records a hit in `stats` per response received.
     /// @return a loads_http_error.
-    int32_t perform(const loads_http_request& request, loads_http_response& response, RunStats& stats,
+    int32_t perform(const loads_http_request& request, loads_http_response& response, Recorder& recorder,
                     Yield& yield);
 
     /// Aborts whatever is in progress and closes every connection (the user is being stopped).

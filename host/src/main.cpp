@@ -1,7 +1,10 @@
 // loads-runner: runs one test of a plugin as many virtual users and reports what happened.
 // Exit status: 0 all tests passed, 1 a test failed or errored, 2 bad input, 3 the environment
-// cannot support the run, 4 internal error, 130 interrupted.
+// cannot support the run, 4 internal error, 5 an output could not write its report, 130
+// interrupted.
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -17,10 +20,10 @@
 #include "fqn.hpp"
 #include "module_finder.hpp"
 #include "options.hpp"
-#include "output.hpp"
+#include "output_hub.hpp"
 #include "plugin_module.hpp"
 #include "run_engine.hpp"
-#include "stdout_output.hpp"
+#include "run_info.hpp"
 #include "usage_error.hpp"
 
 namespace {
@@ -45,11 +48,52 @@ int list_module(const Options& options) {
     return 0;
 }
 
+// The outputs the run writes to: stdout unless --quiet, then each --output in order, each
+// created now so a bad option value or an unwritable file stops the run before any load.
+void create_outputs(const Options& options, OutputHub& hub) {
+    std::vector<std::string> names;
+    if (!options.quiet) {
+        names.push_back("stdout");
+    }
+    for (const auto& name : options.outputs) {
+        if (std::find(names.begin(), names.end(), name) == names.end() &&
+            !(options.quiet && name == "stdout")) {
+            names.push_back(name);
+        }
+    }
+    for (const auto& name : names) {
+        const auto it = std::find_if(options.output_plugins.begin(), options.output_plugins.end(),
+                                     [&](const auto& p) { return p->name() == name; });
+        if (it == options.output_plugins.end()) {
+            throw UsageError("unknown output '" + name + "'");
+        }
+        const auto& plugin = *it;
+        std::vector<loads_option_value> values;
+        for (const OutputOption& option : plugin->options()) {
+            const std::string& value = options.output_values.at(output_option_key(name, option.name));
+            values.push_back({{option.name.data(), option.name.size()}, {value.data(), value.size()}});
+        }
+        loads_output_config config{};
+        config.struct_size = sizeof(config);
+        config.values = values.data();
+        config.value_count = values.size();
+        loads_outcome error{};
+        error.struct_size = sizeof(error);
+        void* instance = plugin->descriptor().create(&config, &error);
+        if (instance == nullptr) {
+            const std::string_view why(error.message.ptr, error.message.len);
+            throw UsageError("output '" + name +
+                             "': " + (why.empty() ? std::string("cannot be created") : std::string(why)));
+        }
+        hub.add(std::make_unique<OutputChannel>(plugin, instance));
+    }
+}
+
 int run(const std::vector<std::string>& args) {
     // 1. What was asked.
     const Options options = parse_options(args);
     if (options.help || args.empty()) {
-        std::cout << usage_text();
+        std::cout << usage_text(options.output_plugins);
         return 0;
     }
     if (options.version) {
@@ -64,6 +108,7 @@ int run(const std::vector<std::string>& args) {
     }
     RunPlan plan = make_plan(options);
     const Fqn fqn = parse_fqn(options.fqn);
+    plan.fqn = fqn.str();
 
     // 2. The plugin, kept loaded until the process exits.
     const auto module = PluginModule::load(find_module(fqn.module, module_search_path(options.test_dir)));
@@ -78,28 +123,27 @@ int run(const std::vector<std::string>& args) {
     install_crash_report(plan.stack_size / 1024);
 
     // 4. Outputs, then the run itself.
-    std::vector<std::unique_ptr<Output>> outputs;
-    if (!options.quiet) {
-        outputs.push_back(std::make_unique<StdoutOutput>(isatty(STDOUT_FILENO) == 1));
-    }
+    OutputHub hub;
+    create_outputs(options, hub);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     RunEngine engine;
-    RunReport report = engine.run(
-        plan,
-        [&](double fraction) {
-            for (auto& o : outputs) {
-                o->on_progress(fraction);
-            }
-        },
-        g_interrupted);
+    hub.start(std::make_shared<const RunInfo>(fqn, plan, std::chrono::system_clock::now(), options.all));
+    RunReport report = engine.run(plan, hub, g_interrupted);
     report.fqn = fqn.str();
-    for (auto& o : outputs) {
-        o->on_finish(report);
+
+    // 5. Every output writes its report, even after a Ctrl-C: nothing measured is lost.
+    const std::vector<std::string> output_problems =
+        hub.finish(engine.aggregator(), report, report.interrupted ? 0.0 : 1.0);
+    for (const auto& line : output_problems) {
+        std::cerr << "loads-runner: " << line << '\n';
     }
 
-    // 5. The seed's rule: any failure or error makes the run fail.
+    // 6. The seed's rule: any failure or error makes the run fail.
     int status = report.stats.failures() + report.stats.errors() > 0 ? 1 : 0;
+    if (!output_problems.empty()) {
+        status = 5;
+    }
     if (report.interrupted) {
         std::cerr << "loads-runner: interrupted; the summary covers the tests that finished\n";
         status = 130;

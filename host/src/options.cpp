@@ -1,13 +1,16 @@
 #include "options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include <boost/program_options.hpp>
 
 #include "config_file.hpp"
+#include "module_finder.hpp"
 #include "tls_client.hpp"
 #include "usage_error.hpp"
 
@@ -22,7 +25,7 @@ struct Described {
 };
 
 // Options named here are the ones a [loads] config key may set, too.
-Described describe(Options& o) {
+Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlugin>>& outputs) {
     Described d;
     // clang-format off
     d.all.add_options()
@@ -34,7 +37,7 @@ Described describe(Options& o) {
         ("duration,d", po::value<double>(), "seconds each user cycle lasts (not with --hits)")
         ("grace", po::value(&o.grace), "seconds tests in flight may take to finish after a cycle's duration (default 5)")
         ("server-url", po::value(&o.server_url), "base URL of the service; replaces the test class's server_url")
-        ("config", po::value(&o.config), "INI file whose [loads] section sets options; the command line wins")
+        ("config", po::value(&o.config), "INI file whose [loads] section sets options ([output] sets output options); the command line wins")
         ("threads", po::value(&o.threads), "worker threads (default: one per core)")
         ("no-patching", po::bool_switch(&o.no_patching), "give each user its own OS thread, for tests that call blocking libraries")
         ("stack-size", po::value(&o.stack_kib), "KiB of stack per user, for tests that recurse deeply (default 1024)")
@@ -42,64 +45,235 @@ Described describe(Options& o) {
         ("connect-timeout", po::value(&o.connect_timeout), "seconds allowed to open a connection, TLS handshake included (default 10)")
         ("insecure", po::bool_switch(&o.insecure), "do not verify TLS certificates (also when BYPASS_SSL_CHECK is set)")
         ("ca-file", po::value(&o.ca_file), "PEM file of CA certificates trusted besides the system's")
-        ("test-dir", po::value(&o.test_dir), "directory searched for test plugins after the current one")
+        ("test-dir", po::value(&o.test_dir), "directory searched for test plugins (and output plugins) after the current one")
         ("list", po::value(&o.list_module), "list the tests of a module without running any of its code")
-        ("quiet", po::bool_switch(&o.quiet), "print nothing on stdout (no progress bar, no summary)");
+        ("output", po::value<std::vector<std::string>>()->composing(), "where results go, repeatable: a built-in output or an output plugin's name (stdout is always on unless --quiet)")
+        ("quiet", po::bool_switch(&o.quiet), "no stdout output (no progress bar, no summary)");
     // clang-format on
     d.positional.add("fqn", 1);
+    for (const auto& plugin : outputs) {
+        po::options_description group("Output '" + plugin->name() + "': " + plugin->description());
+        for (const OutputOption& option : plugin->options()) {
+            std::string help = option.help;
+            if (!option.default_value.empty()) {
+                help += " (default " + option.default_value + ")";
+            }
+            group.add_options()(output_option_key(plugin->name(), option.name).c_str(),
+                                po::value<std::string>(), help.c_str());
+        }
+        if (!plugin->options().empty()) {
+            d.all.add(group);
+        }
+    }
     return d;
 }
 
-bool parse_bool(const ConfigEntry& e, const std::string& path) {
-    const std::string& v = e.value;
+std::optional<bool> bool_value(const std::string& v) {
     if (v == "true" || v == "True" || v == "yes" || v == "on" || v == "1") {
         return true;
     }
     if (v == "false" || v == "False" || v == "no" || v == "off" || v == "0") {
         return false;
     }
+    return std::nullopt;
+}
+
+bool parse_bool(const ConfigEntry& e, const std::string& path) {
+    if (const auto b = bool_value(e.value)) {
+        return *b;
+    }
     throw UsageError(path + ":" + std::to_string(e.line) + ": '" + e.key + "' takes true or false, not '" +
-                     v + "'");
+                     e.value + "'");
+}
+
+// The values an --output entry (or a config `output` key) holds: "json, junit" is two.
+void split_outputs(const std::string& value, std::vector<std::string>& into) {
+    std::string item;
+    for (char c : value + ",") {
+        if (c == ',' || c == ' ' || c == '\t' || c == '\n') {
+            if (!item.empty() && std::find(into.begin(), into.end(), item) == into.end()) {
+                into.push_back(item);
+            }
+            item.clear();
+        } else {
+            item += c;
+        }
+    }
+}
+
+// Before the real parse, the outputs and their options must be known: a light scan of the
+// command line for --output, --config and --test-dir (the real parse checks everything).
+struct Prescan {
+    std::vector<std::string> outputs;
+    std::string config;
+    std::string test_dir;
+    bool test_dir_given = false;
+};
+
+Prescan prescan(const std::vector<std::string>& args) {
+    Prescan p;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value_of = [&](const std::string& name) -> std::optional<std::string> {
+            if (a == name && i + 1 < args.size()) {
+                return args[++i];
+            }
+            if (a.starts_with(name + "=")) {
+                return a.substr(name.size() + 1);
+            }
+            return std::nullopt;
+        };
+        if (auto v = value_of("--output")) {
+            split_outputs(*v, p.outputs);
+        } else if (auto c = value_of("--config")) {
+            p.config = *c;
+        } else if (auto t = value_of("--test-dir")) {
+            p.test_dir = *t;
+            p.test_dir_given = true;
+        }
+    }
+    return p;
+}
+
+std::string any_text(const boost::any& v) {
+    if (const auto* s = boost::any_cast<std::string>(&v)) {
+        return *s;
+    }
+    if (const auto* d = boost::any_cast<double>(&v)) {
+        std::ostringstream os;
+        os << *d;
+        return os.str();
+    }
+    if (const auto* u = boost::any_cast<unsigned>(&v)) {
+        return std::to_string(*u);
+    }
+    if (const auto* b = boost::any_cast<bool>(&v)) {
+        return *b ? "true" : "false";
+    }
+    if (const auto* list = boost::any_cast<std::vector<std::string>>(&v)) {
+        std::string out;
+        for (const auto& item : *list) {
+            out += (out.empty() ? "" : ",") + item;
+        }
+        return out;
+    }
+    return {};
+}
+
+void check_output_value(const OutputOption& option, const std::string& key, std::string& value) {
+    auto bad = [&](const char* what) {
+        return UsageError("--" + key + " takes " + what + ", not '" + value + "'");
+    };
+    if (option.type == LOADS_OPTION_INT) {
+        std::size_t used = 0;
+        try {
+            (void)std::stoll(value, &used);
+        } catch (const std::exception&) {
+            throw bad("an integer");
+        }
+        if (used != value.size()) {
+            throw bad("an integer");
+        }
+    } else if (option.type == LOADS_OPTION_FLOAT) {
+        char* end = nullptr;
+        const double v = std::strtod(value.c_str(), &end);
+        if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(v)) {
+            throw bad("a number");
+        }
+    } else if (option.type == LOADS_OPTION_BOOL) {
+        const auto b = bool_value(value);
+        if (!b) {
+            throw bad("true or false");
+        }
+        value = *b ? "true" : "false";
+    }
 }
 
 }  // namespace
 
-std::string usage_text() {
+std::vector<std::shared_ptr<const OutputPlugin>> load_outputs(const std::vector<std::string>& requested,
+                                                              const std::string& test_dir) {
+    std::vector<std::shared_ptr<const OutputPlugin>> plugins;
+    const auto search = module_search_path(test_dir);
+    std::vector<std::string> names = builtin_output_names();
+    for (const auto& r : requested) {
+        if (std::find(names.begin(), names.end(), r) == names.end()) {
+            names.push_back(r);
+        }
+    }
+    for (const auto& name : names) {
+        plugins.push_back(OutputPlugin::load(name, search));
+    }
+    return plugins;
+}
+
+std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& outputs) {
     Options scratch;
-    Described d = describe(scratch);
+    Described d = describe(scratch, outputs);
     std::ostringstream os;
     os << "Usage: loads-runner [options] module.Class.test\n"
           "       loads-runner --list module\n\n"
        << d.all;
+    if (!outputs.empty()) {
+        os << "\nOutputs (--output NAME):\n";
+        for (const auto& plugin : outputs) {
+            os << "  " << plugin->name()
+               << std::string(plugin->name().size() < 12 ? 12 - plugin->name().size() : 1, ' ')
+               << plugin->description() << "\n";
+        }
+    }
     return os.str();
 }
 
-Options parse_options(const std::vector<std::string>& args) {
+Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader) {
     Options o;
-    Described d = describe(o);
+    // 1. Which outputs the run names, so their options can be known.
+    Prescan pre = prescan(args);
+    std::vector<ConfigEntry> config;
+    if (!pre.config.empty()) {
+        config = read_config_file(pre.config);
+        for (const ConfigEntry& e : config) {
+            if (e.key == "output") {
+                split_outputs(e.value, pre.outputs);
+            } else if (e.key == "test-dir" && !pre.test_dir_given) {
+                pre.test_dir = e.value;
+            }
+        }
+    }
+    o.output_plugins = loader(pre.outputs, pre.test_dir);
+
+    // 2. The real parse, command line first.
+    Described d = describe(o, o.output_plugins);
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(args).options(d.all).positional(d.positional).run(), vm);
-        if (vm.count("config") && !vm["config"].defaulted()) {
-            const std::string path = vm["config"].as<std::string>();
+        if (!pre.config.empty()) {
+            const std::string& path = pre.config;
             std::vector<std::string> file_args;
-            for (const ConfigEntry& e : read_config_file(path)) {
+            for (const ConfigEntry& e : config) {
                 const po::option_description* desc = d.all.find_nothrow(e.key, false);
                 if (e.key == "config" || e.key == "help" || e.key == "version" || e.key == "list" ||
                     desc == nullptr) {
                     throw UsageError(path + ":" + std::to_string(e.line) + ": unknown key '" + e.key +
-                                     "' in [loads]");
+                                     "' in [" + e.section + "]");
                 }
                 const bool is_switch = e.key == "quiet" || e.key == "no-patching" || e.key == "insecure";
                 if (is_switch) {
                     if (parse_bool(e, path)) {
                         file_args.push_back("--" + e.key);
                     }
+                } else if (e.key == "output") {
+                    std::vector<std::string> items;
+                    split_outputs(e.value, items);
+                    for (const auto& item : items) {
+                        file_args.push_back("--output=" + item);
+                    }
                 } else {
                     file_args.push_back("--" + e.key + "=" + e.value);
                 }
             }
-            // store() keeps values already set on the command line: the command line wins.
+            // store() keeps values already set on the command line: the command line wins
+            // (--output is composing: both add up).
             po::store(po::command_line_parser(file_args).options(d.all).run(), vm);
         }
         po::notify(vm);
@@ -111,6 +285,29 @@ Options parse_options(const std::vector<std::string>& args) {
     }
     if (vm.count("duration")) {
         o.duration = vm["duration"].as<double>();
+    }
+    if (vm.count("output")) {
+        for (const auto& v : vm["output"].as<std::vector<std::string>>()) {
+            split_outputs(v, o.outputs);
+        }
+    }
+    for (const auto& plugin : o.output_plugins) {
+        for (const OutputOption& option : plugin->options()) {
+            const std::string key = output_option_key(plugin->name(), option.name);
+            std::string value = vm.count(key) ? vm[key].as<std::string>() : option.default_value;
+            if (vm.count(key)) {
+                check_output_value(option, key, value);
+            }
+            o.output_values[key] = value;
+        }
+    }
+    for (const auto& [name, value] : vm) {
+        if (name != "help" && name != "version" && name != "list" && !name.starts_with("output-")) {
+            o.all.emplace_back(name, any_text(value.value()));
+        }
+    }
+    for (const auto& [key, value] : o.output_values) {
+        o.all.emplace_back(key, value);
     }
     return o;
 }

@@ -1,10 +1,15 @@
 // Options: loads-runner's command line (and --config file), parsed and validated into one struct.
 #pragma once
 
+#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "output_plugin.hpp"
 #include "run_plan.hpp"
 
 namespace loads::host {
@@ -29,14 +34,34 @@ struct Options {
     bool insecure = false;
     bool version = false;
     bool help = false;
+
+    /// --output names (command line and config file), in order, each once.
+    std::vector<std::string> outputs;
+    /// Every output whose options are known: the built-ins and those named.
+    std::vector<std::shared_ptr<const OutputPlugin>> output_plugins;
+    /// Value of every option of those outputs, by long name (`output-json-filename`): as given,
+    /// else the declared default; checked against the option's type.
+    std::map<std::string, std::string> output_values;
+    /// Every option of the run as (long name, value text), for the outputs' run description.
+    std::vector<std::pair<std::string, std::string>> all;
 };
 
-/// Parses argv, then the --config file if one is named (the command line wins).
-/// @throws UsageError for anything malformed, with a one-line message.
-Options parse_options(const std::vector<std::string>& args);
+/// Loads the outputs whose options the command line may use: the built-ins plus those named
+/// (`requested`), looked up with `test_dir` on the module path. @throws UsageError.
+using OutputLoader = std::function<std::vector<std::shared_ptr<const OutputPlugin>>(
+    const std::vector<std::string>& requested, const std::string& test_dir)>;
 
-/// The --help text.
-std::string usage_text();
+/// The runner's loader: built-in outputs first, then the named ones found on the module path.
+std::vector<std::shared_ptr<const OutputPlugin>> load_outputs(const std::vector<std::string>& requested,
+                                                              const std::string& test_dir);
+
+/// Parses argv, then the --config file if one is named (the command line wins; --output values
+/// from both add up). Output options become known through `loader`.
+/// @throws UsageError for anything malformed, with a one-line message.
+Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader = load_outputs);
+
+/// The --help text, with the options of `outputs`.
+std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& outputs = {});
 
 /// Turns validated options into the plan's numbers (cycles, durations, threads).
 /// @throws UsageError (bad cycle, --hits with --duration, out-of-range values).

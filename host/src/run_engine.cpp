@@ -12,24 +12,29 @@ namespace {
 using clock = std::chrono::steady_clock;
 constexpr auto k_poll = std::chrono::milliseconds(5);
 constexpr auto k_progress_period = std::chrono::milliseconds(100);
+constexpr auto k_refresh_period = std::chrono::seconds(1);
 // Cancelled users stop within microseconds unless a test keeps running regardless; past this, the
 // run is reported without them rather than hanging.
 constexpr auto k_stop_timeout = std::chrono::seconds(5);
 }  // namespace
 
-RunReport RunEngine::run(const RunPlan& plan, const ProgressFn& progress,
-                         const std::atomic<bool>& interrupt) {
+RunReport RunEngine::run(const RunPlan& plan, RunListener& listener, const std::atomic<bool>& interrupt) {
     RunReport report;
     report.started = std::chrono::system_clock::now();
     const auto run_start = clock::now();
     const std::uint64_t total = plan.total_tests();
     std::uint64_t finished_before = 0;
+    auto next_refresh = run_start + k_refresh_period;
+    ProgressInfo info;
 
     for (std::size_t c = 0; c < plan.users.size() && !report.interrupted; ++c) {
         const std::uint32_t users = plan.users[c];
         // On the heap: if a worker has to be abandoned, the state it reads must outlive this scope.
         auto state_owner = std::make_unique<CycleState>();
         CycleState& state = *state_owner;
+        state.index = static_cast<std::uint32_t>(c);
+        info.cycle = state.index;
+        info.users = users;
         const auto cycle_start = clock::now();
         if (plan.duration) {
             state.deadline = cycle_start + *plan.duration;
@@ -38,7 +43,7 @@ RunReport RunEngine::run(const RunPlan& plan, const ProgressFn& progress,
             plan.thread_per_user ? users : std::min<std::size_t>(plan.threads, users);
         std::vector<std::unique_ptr<Worker>> workers;
         for (std::size_t w = 0; w < nworkers; ++w) {
-            workers.push_back(std::make_unique<Worker>(plan, state, m_dns, m_aggregator));
+            workers.push_back(std::make_unique<Worker>(plan, state, m_dns, m_aggregator, &listener));
         }
         for (std::uint32_t u = 0; u < users; ++u) {
             workers[u % nworkers]->add_user(u, users);
@@ -86,7 +91,14 @@ RunReport RunEngine::run(const RunPlan& plan, const ProgressFn& progress,
                 } else if (total > 0) {
                     fraction = double(finished_before + finished_now()) / double(total);
                 }
-                progress(std::min(fraction, 1.0));
+                info.fraction = std::min(fraction, 1.0);
+                info.elapsed = std::chrono::duration<double>(now - run_start).count();
+                listener.on_progress(info);
+            }
+            if (now >= next_refresh) {
+                next_refresh = now + k_refresh_period;
+                info.elapsed = std::chrono::duration<double>(now - run_start).count();
+                listener.on_refresh(m_aggregator, info);
             }
         }
         finished_before += finished_now();
@@ -110,7 +122,9 @@ RunReport RunEngine::run(const RunPlan& plan, const ProgressFn& progress,
     report.duration_seconds = std::chrono::duration<double>(clock::now() - run_start).count();
     report.stats = m_aggregator.snapshot();
     if (!report.interrupted) {
-        progress(1.0);
+        info.fraction = 1.0;
+        info.elapsed = report.duration_seconds;
+        listener.on_progress(info);
     }
     return report;
 }

@@ -3,10 +3,10 @@
 #pragma once
 
 #include <atomic>
-#include <functional>
 
 #include "aggregator.hpp"
 #include "dns_cache.hpp"
+#include "run_listener.hpp"
 #include "run_plan.hpp"
 #include "run_report.hpp"
 
@@ -14,11 +14,13 @@ namespace loads::host {
 
 class RunEngine {
 public:
-    using ProgressFn = std::function<void(double fraction)>;
-
     /// Runs the plan to its end, or until `interrupt` becomes true (then every user is stopped at
-    /// once and what was measured is kept). `progress` is called about every 100 ms.
-    RunReport run(const RunPlan& plan, const ProgressFn& progress, const std::atomic<bool>& interrupt);
+    /// once and what was measured is kept). `listener` hears progress about every 100 ms, a
+    /// refresh about every second and the events it asked for; after run() returns, every event
+    /// batch has been published and aggregator() holds the last interval for the final refresh.
+    RunReport run(const RunPlan& plan, RunListener& listener, const std::atomic<bool>& interrupt);
+
+    Aggregator& aggregator() noexcept { return m_aggregator; }
 
 private:
     DnsCache m_dns;

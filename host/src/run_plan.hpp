@@ -14,6 +14,7 @@ namespace loads::host {
 
 struct RunPlan {
     const loads_test_v1* test = nullptr;
+    std::string fqn;  ///< module.Class.test, as events name it.
     Cycle users{1};
     Cycle hits{1};                                      ///< Used when duration is not set.
     std::optional<std::chrono::milliseconds> duration;  ///< --duration: per user cycle.

@@ -4,6 +4,26 @@
 
 namespace loads::host {
 
+void add_status(StatusCounts& counts, int status, std::uint64_t n) {
+    auto it = std::lower_bound(counts.begin(), counts.end(), status,
+                               [](const auto& entry, int s) { return entry.first < s; });
+    if (it != counts.end() && it->first == status) {
+        it->second += n;
+    } else {
+        counts.emplace(it, status, n);
+    }
+}
+
+StatusCounts RunStats::statuses() const {
+    StatusCounts all;
+    for (const auto& [url, u] : m_urls) {
+        for (const auto& [status, n] : u.statuses) {
+            add_status(all, status, n);
+        }
+    }
+    return all;
+}
+
 UrlStats& RunStats::url_entry(std::string_view url) {
     auto it = m_urls.find(url);
     if (it == m_urls.end()) {
@@ -21,8 +41,8 @@ void RunStats::record_hit(std::string_view url, int status, std::uint64_t elapse
     UrlStats& u = url_entry(url);
     ++u.hits;
     u.successes += (status >= 200 && status < 400) ? 1 : 0;
-    u.total_us += elapsed_us;
-    u.max_us = std::max(u.max_us, elapsed_us);
+    u.latency.record(elapsed_us);
+    add_status(u.statuses, status, 1);
 }
 
 void RunStats::record_problem(ProblemKind kind, std::string_view type, std::string_view message,
@@ -62,8 +82,10 @@ void RunStats::merge(const RunStats& other) {
         UrlStats& u = url_entry(url);
         u.hits += s.hits;
         u.successes += s.successes;
-        u.total_us += s.total_us;
-        u.max_us = std::max(u.max_us, s.max_us);
+        u.latency.merge(s.latency);
+        for (const auto& [status, n] : s.statuses) {
+            add_status(u.statuses, status, n);
+        }
     }
     for (const auto& [name, v] : other.m_counters) {
         incr_counter(name, v);

@@ -9,18 +9,26 @@
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "histogram.hpp"
 
 namespace loads::host {
 
+/// Responses per HTTP status, as (status, count) pairs in ascending order. A URL sees a handful of
+/// statuses, so a sorted vector beats any map.
+using StatusCounts = std::vector<std::pair<int, std::uint64_t>>;
+
+void add_status(StatusCounts& counts, int status, std::uint64_t n);
+
 struct UrlStats {
     std::uint64_t hits = 0;
     std::uint64_t successes = 0;  ///< Responses with 200 <= status < 400 (the seed's success rate).
-    std::uint64_t total_us = 0;
-    std::uint64_t max_us = 0;
+    LatencyHistogram latency;
+    StatusCounts statuses;
 
-    double average_seconds() const noexcept { return hits ? double(total_us) / double(hits) / 1e6 : 0.0; }
+    double average_seconds() const noexcept { return latency.mean() / 1e6; }
     double success_rate() const noexcept { return hits ? double(successes) / double(hits) : 0.0; }
 };
 
@@ -45,8 +53,9 @@ public:
     /// Distinct digest entries kept per RunStats; beyond it, occurrences go to one "other" entry,
     /// so a test that puts unique ids in its messages cannot grow memory without bound.
     static constexpr std::size_t k_max_problems = 1000;
-    /// Distinct URLs kept; beyond it (URLs carrying unique ids) hits go to k_other_urls.
-    static constexpr std::size_t k_max_urls = 10000;
+    /// Distinct URLs kept, each with its own histogram; beyond it (URLs carrying unique ids) hits
+    /// go to k_other_urls.
+    static constexpr std::size_t k_max_urls = 2000;
     static constexpr std::string_view k_other_urls = "(other URLs)";
 
     void record_hit(std::string_view url, int status, std::uint64_t elapsed_us);
@@ -66,6 +75,8 @@ public:
     bool empty() const noexcept;
 
     std::uint64_t hits() const noexcept { return m_latency.count(); }
+    /// Responses per status over every URL.
+    StatusCounts statuses() const;
     const LatencyHistogram& latency() const noexcept { return m_latency; }
     const std::unordered_map<std::string, UrlStats, StringHash, std::equal_to<>>& urls() const noexcept {
         return m_urls;

@@ -1,5 +1,6 @@
 #include "virtual_user.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -19,6 +20,8 @@ VirtualUser::VirtualUser(Worker& worker, const RunPlan& plan, std::uint32_t inde
       m_plan(plan),
       m_index(index),
       m_cycle_users(cycle_users),
+      m_recorder(worker.stats(), &worker.events(), worker.event_mask(),
+                 EventPlace{worker.cycle().index, cycle_users, 0, 0, index}),
       m_http(worker.io(), worker.dns(), worker.lookups(), plan.http, index),
       m_sleep_timer(worker.io()) {}
 
@@ -40,21 +43,22 @@ void VirtualUser::run(Yield yield) {
 
     void* instance = klass->create(host_api(), handle(), &config);
     if (instance == nullptr) {
-        m_worker.stats().record_problem(ProblemKind::error, "std::bad_alloc",
-                                        "out of memory while creating the test instance", {}, 0);
-        m_worker.stats().record_test_finished();
+        m_recorder.begin_test(0, 0);
+        m_recorder.problem(ProblemKind::error, "std::bad_alloc",
+                           "out of memory while creating the test instance", {}, 0);
+        m_recorder.end_test(LOADS_STATUS_ERROR);
         m_worker.note_test_finished();
         m_yield = nullptr;
         return;
     }
     if (m_plan.duration) {
-        while (may_start_test()) {
-            run_and_share_thread(instance);
+        for (std::uint32_t n = 1; may_start_test(); ++n) {
+            run_and_share_thread(instance, 0, n);
         }
     } else {
         for (std::uint32_t series : m_plan.hits) {
             for (std::uint32_t i = 0; i < series && may_start_test(); ++i) {
-                run_and_share_thread(instance);
+                run_and_share_thread(instance, series, i + 1);
             }
         }
     }
@@ -85,8 +89,6 @@ Problem copy_problem(int32_t status, const loads_outcome& o) {
 void VirtualUser::run_one_test(void* instance) {
     const loads_test_v1* test = m_plan.test;
     const loads_class_v1* klass = test->klass;
-    RunStats& stats = m_worker.stats();
-
     std::optional<Problem> set_up_problem;
     std::optional<Problem> test_problem;
     std::optional<Problem> tear_down_problem;
@@ -110,25 +112,28 @@ void VirtualUser::run_one_test(void* instance) {
     // A test the runner interrupted is neither a success nor a problem of the service: it is
     // counted apart, whatever it reported on its way out.
     if (m_cancelled) {
-        stats.record_cancelled();
+        m_recorder.end_test(LOADS_STATUS_CANCELLED);
         return;
     }
-    bool ok = true;
+    std::int32_t status = LOADS_STATUS_SUCCESS;
     for (const auto* p : {&set_up_problem, &test_problem, &tear_down_problem}) {
         if (*p) {
-            stats.record_problem((*p)->kind, (*p)->type, (*p)->message, (*p)->file, (*p)->line);
-            ok = false;
+            m_recorder.problem((*p)->kind, (*p)->type, (*p)->message, (*p)->file, (*p)->line);
+            // The execution's status is its worst outcome: an error outranks a failure.
+            status = std::max(status, (*p)->kind == ProblemKind::failure ? std::int32_t{LOADS_STATUS_FAILURE}
+                                                                         : std::int32_t{LOADS_STATUS_ERROR});
         }
     }
-    if (ok) {
-        stats.record_success();
+    if (status == LOADS_STATUS_SUCCESS) {
+        m_recorder.success();
     }
-    stats.record_test_finished();
+    m_recorder.end_test(status);
     m_worker.note_test_finished();
 }
 
-void VirtualUser::run_and_share_thread(void* instance) {
+void VirtualUser::run_and_share_thread(void* instance, std::uint32_t series, std::uint32_t hit) {
     const std::uint64_t before = m_http.suspensions() + m_sleeps;
+    m_recorder.begin_test(series, hit);
     run_one_test(instance);
     // A test that never waited (no I/O, or it failed before any) would otherwise loop without
     // giving the other users of this thread, the watchdog or a cancellation a turn.
@@ -191,7 +196,7 @@ int32_t VirtualUser::ws_connect(const loads_ws_request& request, loads_ws_reply&
     constexpr std::size_t k_v11 = offsetof(loads_ws_request, flags) + sizeof(uint32_t);
     const bool verify = m_http.tls_client().verifies_by_default() &&
                         !(request.struct_size >= k_v11 && (request.flags & LOADS_REQUEST_NO_VERIFY) != 0);
-    auto ws = std::make_shared<WebSocket>(m_http, m_worker.stats());
+    auto ws = std::make_shared<WebSocket>(m_http, m_recorder);
     const int32_t rc = ws->open(*url, request, verify, *m_yield);
     if (rc != LOADS_HTTP_OK) {
         return fail(rc, ws->error());
@@ -267,11 +272,11 @@ int32_t VirtualUser::http_request(const loads_http_request& request, loads_http_
         response.error = {k_msg, sizeof(k_msg) - 1};
         return LOADS_HTTP_CONNECTION;
     }
-    return m_http.perform(request, response, m_worker.stats(), *m_yield);
+    return m_http.perform(request, response, m_recorder, *m_yield);
 }
 
 void VirtualUser::incr_counter(std::string_view name, std::int64_t delta) {
-    m_worker.stats().incr_counter(name, delta);
+    m_recorder.counter(name, delta);
 }
 
 int32_t VirtualUser::sleep(double seconds) {

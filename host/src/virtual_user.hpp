@@ -12,6 +12,7 @@
 
 #include "asio_types.hpp"
 #include "http_session.hpp"
+#include "recorder.hpp"
 #include "run_plan.hpp"
 #include "run_stats.hpp"
 #include "web_socket.hpp"
@@ -46,7 +47,7 @@ public:
 
 private:
     void run_one_test(void* instance);
-    void run_and_share_thread(void* instance);
+    void run_and_share_thread(void* instance, std::uint32_t series, std::uint32_t hit);
     bool may_start_test() const;
     /// The socket behind a handle, or null for a handle this user does not hold (released, or
     /// another user's): a plugin bug reported as an error rather than a crash.
@@ -57,6 +58,7 @@ private:
     const RunPlan& m_plan;
     std::uint32_t m_index;
     std::uint32_t m_cycle_users;
+    Recorder m_recorder;
     HttpSession m_http;
     SteadyTimer m_sleep_timer;
     Yield* m_yield = nullptr;

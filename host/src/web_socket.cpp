@@ -46,8 +46,8 @@ websocket::stream_base::timeout open_timeouts() {
 
 }  // namespace
 
-WebSocket::WebSocket(HttpSession& http, RunStats& stats)
-    : m_http(http), m_stats(stats), m_waiter(http.io()), m_close_timer(http.io()) {}
+WebSocket::WebSocket(HttpSession& http, Recorder& recorder)
+    : m_http(http), m_recorder(recorder), m_waiter(http.io()), m_close_timer(http.io()) {}
 
 WebSocket::~WebSocket() = default;
 
@@ -140,6 +140,7 @@ int32_t WebSocket::handshake(Stream& ws, const Url& url, const loads_ws_request&
 
 int32_t WebSocket::open(const Url& url, const loads_ws_request& request, bool verify, Yield& yield) {
     m_origin = url.origin;
+    m_url.assign(request.url.ptr, request.url.len);
     const auto timeout = timeout_from_seconds(request.timeout, m_http.settings().connect_timeout);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     int32_t rc;
@@ -176,7 +177,7 @@ int32_t WebSocket::open(const Url& url, const loads_ws_request& request, bool ve
         });
     });
     m_open = true;
-    m_stats.record_socket_opened();
+    m_recorder.socket_opened(m_url);
     read_next();
     return LOADS_HTTP_OK;
 }
@@ -236,7 +237,7 @@ void WebSocket::on_read(const boost::system::error_code& ec, std::size_t bytes) 
         disarm_close_timer_when_done();
         return;
     }
-    m_stats.record_socket_bytes(bytes);
+    m_recorder.socket_message(m_url, bytes);
     const bool binary = with_stream([](auto& ws) { return !ws.got_text(); });
     m_inbox.push_back(Message{beast::buffers_to_string(m_read_buffer.data()), binary});
     m_read_buffer.consume(m_read_buffer.size());
@@ -247,7 +248,7 @@ void WebSocket::on_read(const boost::system::error_code& ec, std::size_t bytes) 
 void WebSocket::note_closed() {
     if (!m_counted_close) {
         m_counted_close = true;
-        m_stats.record_socket_closed();
+        m_recorder.socket_closed(m_url);
     }
 }
 

@@ -20,7 +20,7 @@
 #include <loads/abi.h>
 
 #include "asio_types.hpp"
-#include "run_stats.hpp"
+#include "recorder.hpp"
 #include "tls_client.hpp"
 #include "url.hpp"
 
@@ -30,7 +30,7 @@ class HttpSession;
 
 class WebSocket : public std::enable_shared_from_this<WebSocket> {
 public:
-    WebSocket(HttpSession& http, RunStats& stats);
+    WebSocket(HttpSession& http, Recorder& recorder);
     ~WebSocket();
 
     /// Connects and does the opening handshake; starts the background reading on success.
@@ -75,7 +75,8 @@ private:
     int32_t set_error(int32_t kind, std::string message);
 
     HttpSession& m_http;
-    RunStats& m_stats;
+    Recorder& m_recorder;
+    std::string m_url;  ///< As the test gave it, for the socket events.
     std::unique_ptr<PlainStream> m_plain;
     std::unique_ptr<SecureStream> m_secure;
     SteadyTimer m_waiter;       // where a receive waits; cancelled when a message or the close arrives

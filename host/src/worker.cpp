@@ -20,8 +20,24 @@ constexpr auto k_flush_period = std::chrono::milliseconds(500);
 constexpr auto k_watchdog_period = std::chrono::milliseconds(20);
 }  // namespace
 
-Worker::Worker(const RunPlan& plan, CycleState& cycle, DnsCache& dns, Aggregator& aggregator)
-    : m_plan(plan), m_cycle(cycle), m_dns(dns), m_aggregator(aggregator) {}
+Worker::Worker(const RunPlan& plan, CycleState& cycle, DnsCache& dns, Aggregator& aggregator, EventSink* sink)
+    : m_plan(plan),
+      m_cycle(cycle),
+      m_dns(dns),
+      m_aggregator(aggregator),
+      m_sink(sink),
+      m_event_mask(sink != nullptr ? sink->wanted_events() : 0) {}
+
+void Worker::hand_over() {
+    m_aggregator.absorb(m_stats);
+    if (m_sink != nullptr && !m_events.empty()) {
+        auto batch = std::make_shared<EventBatch>();
+        batch->events = std::move(m_events);
+        batch->test = m_plan.fqn;
+        m_events = EventBuffer{};
+        m_sink->publish(std::move(batch));
+    }
+}
 
 Worker::~Worker() {
     if (m_thread.joinable()) {
@@ -61,7 +77,7 @@ void Worker::cancel_all() {
 void Worker::schedule_flush() {
     m_flush_timer.expires_after(k_flush_period);
     m_flush_timer.async_wait([this](const boost::system::error_code& ec) {
-        m_aggregator.absorb(m_stats);
+        hand_over();
         if (!ec && m_live > 0) {
             schedule_flush();
         }
@@ -120,7 +136,7 @@ void Worker::thread_main() {
         schedule_watchdog();
     }
     m_io.run();
-    m_aggregator.absorb(m_stats);
+    hand_over();
     m_done.store(true, std::memory_order_release);
 }
 

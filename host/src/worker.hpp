@@ -16,6 +16,7 @@
 #include "aggregator.hpp"
 #include "dns_cache.hpp"
 #include "dns_lookups.hpp"
+#include "event_sink.hpp"
 #include "run_plan.hpp"
 #include "run_stats.hpp"
 
@@ -27,11 +28,13 @@ class VirtualUser;
 struct CycleState {
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     std::atomic<bool> stop_new_tests{false};  ///< Set by the engine: no test may start any more.
+    std::uint32_t index = 0;                  ///< 0-based position of the cycle in the users cycle.
 };
 
 class Worker {
 public:
-    Worker(const RunPlan& plan, CycleState& cycle, DnsCache& dns, Aggregator& aggregator);
+    /// `sink` (may be null) receives the events some output asked for.
+    Worker(const RunPlan& plan, CycleState& cycle, DnsCache& dns, Aggregator& aggregator, EventSink* sink);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
@@ -52,6 +55,8 @@ public:
     // For the virtual users of this worker (same thread only).
     boost::asio::io_context& io() noexcept { return m_io; }
     RunStats& stats() noexcept { return m_stats; }
+    EventBuffer& events() noexcept { return m_events; }
+    std::uint32_t event_mask() const noexcept { return m_event_mask; }
     DnsCache& dns() noexcept { return m_dns; }
     DnsLookups& lookups() noexcept { return m_lookups; }
     const CycleState& cycle() const noexcept { return m_cycle; }
@@ -60,18 +65,23 @@ public:
 private:
     void thread_main();
     void schedule_flush();
+    /// Hands what was measured since the last time to the aggregator and the event sink.
+    void hand_over();
     void schedule_watchdog();
 
     const RunPlan& m_plan;
     CycleState& m_cycle;
     DnsCache& m_dns;
     Aggregator& m_aggregator;
+    EventSink* m_sink;
+    std::uint32_t m_event_mask;
     // One thread runs this io_context and every socket of it is used from that thread only, so the
     // reactor's I/O locking can go (posting from the engine thread stays safe).
     boost::asio::io_context m_io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
     SteadyTimer m_flush_timer{m_io};
     SteadyTimer m_watchdog{m_io};
     RunStats m_stats;
+    EventBuffer m_events;
     DnsLookups m_lookups;
     std::vector<std::unique_ptr<VirtualUser>> m_users;
     std::size_t m_live = 0;

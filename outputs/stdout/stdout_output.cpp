@@ -1,40 +1,58 @@
-#include "stdout_output.hpp"
-
+// The stdout output, the default: a live progress bar while stdout is a terminal, then the
+// seed's summary on stdout and the digest of failures and errors on stderr.
 #include <cmath>
 #include <cstdio>
+
+#include <unistd.h>
+
+#include <loads/output.hpp>
 
 #include "progress_bar.hpp"
 #include "summary.hpp"
 
-namespace loads::outputs {
-
 namespace {
+
 constexpr std::size_t k_digest_rows = 10;
-}
 
-void StdoutOutput::on_progress(double fraction) {
-    if (!m_terminal) {
-        return;
-    }
-    const int percent = static_cast<int>(std::floor(fraction * 100.0));
-    if (percent == m_last_percent) {
-        return;
-    }
-    m_last_percent = percent;
-    std::fprintf(stdout, "\r%s", progress_bar(percent, terminal_width()).c_str());
-    std::fflush(stdout);
-}
+class StdoutOutput final : public loads::Output {
+public:
+    explicit StdoutOutput(const loads::OutputOptions&) : m_terminal(isatty(STDOUT_FILENO) == 1) {}
 
-void StdoutOutput::on_finish(const loads::host::RunReport& report) {
-    if (m_terminal) {
-        std::fputc('\n', stdout);
-    }
-    std::fputs(format_summary(report).c_str(), stdout);
-    std::fflush(stdout);
-    const std::string problems = format_problems(report, k_digest_rows);
-    if (!problems.empty()) {
-        std::fputs(problems.c_str(), stderr);
-    }
-}
+    void start(const loads_run_info& run) override { m_started_us = run.started_us; }
 
-}  // namespace loads::outputs
+    void progress(const loads_progress& p) override {
+        if (!m_terminal) {
+            return;
+        }
+        const int percent = static_cast<int>(std::floor(p.fraction * 100.0));
+        if (percent == m_last_percent) {
+            return;
+        }
+        m_last_percent = percent;
+        std::fprintf(stdout, "\r%s",
+                     loads::outputs::progress_bar(percent, loads::outputs::terminal_width()).c_str());
+        std::fflush(stdout);
+    }
+
+    void finish(const loads_snapshot& s) override {
+        if (m_terminal && m_last_percent >= 0) {
+            std::fputc('\n', stdout);
+        }
+        std::fputs(loads::outputs::format_summary(*s.total, s.elapsed, m_started_us).c_str(), stdout);
+        std::fflush(stdout);
+        const std::string problems = loads::outputs::format_problems(*s.total, k_digest_rows);
+        if (!problems.empty()) {
+            std::fputs(problems.c_str(), stderr);
+        }
+    }
+
+private:
+    bool m_terminal;
+    int m_last_percent = -1;
+    std::int64_t m_started_us = 0;
+};
+
+}  // namespace
+
+LOADS_OUTPUT(StdoutOutput, stdout,
+             "the live progress bar, then the summary (stdout) and the digest of problems (stderr)", 0)

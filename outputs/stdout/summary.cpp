@@ -4,15 +4,19 @@
 #include <cstdio>
 #include <ctime>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace loads::outputs {
-using loads::host::ProblemKey;
-using loads::host::ProblemKind;
-using loads::host::RunReport;
-using loads::host::UrlStats;
-
 namespace {
+
+std::string_view text(loads_str s) {
+    return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
+}
+
+double average_seconds(const loads_latency& l) {
+    return l.count ? double(l.sum_us) / double(l.count) / 1e6 : 0.0;
+}
 
 template <class... A>
 std::string format(const char* fmt, A... args) {
@@ -31,8 +35,7 @@ std::string py_float(double v) {
 }
 
 // "2013-06-14 12:15:42.860586", UTC, as the seed prints datetime.utcnow().
-std::string utc_timestamp(std::chrono::system_clock::time_point t) {
-    const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+std::string utc_timestamp(std::int64_t micros) {
     const std::time_t secs = static_cast<std::time_t>(micros / 1'000'000);
     std::tm tm{};
     gmtime_r(&secs, &tm);
@@ -47,86 +50,80 @@ std::string millis(std::uint64_t micros) {
 
 }  // namespace
 
-std::string format_summary(const RunReport& r) {
-    const auto& s = r.stats;
-    const double rps = r.duration_seconds > 0 ? double(s.hits()) / r.duration_seconds : 0.0;
+std::string format_summary(const loads_stats& s, double duration_seconds, std::int64_t started_us) {
+    const double rps = duration_seconds > 0 ? double(s.hits) / duration_seconds : 0.0;
     std::string out;
-    out += format("Duration: %.2f seconds\n", r.duration_seconds);
-    out += format("Hits: %llu\n", static_cast<unsigned long long>(s.hits()));
-    out += "Started: " + utc_timestamp(r.started) + "\n";
+    out += format("Duration: %.2f seconds\n", duration_seconds);
+    out += format("Hits: %llu\n", static_cast<unsigned long long>(s.hits));
+    out += "Started: " + utc_timestamp(started_us) + "\n";
     out += format("Approximate Average RPS: %llu\n", static_cast<unsigned long long>(rps));
-    out += format("Average request time: %.2fs\n", s.latency().mean() / 1e6);
-    out += format("Opened web sockets: %llu\n", static_cast<unsigned long long>(s.sockets_opened()));
-    out +=
-        format("Bytes received via web sockets : %llu\n", static_cast<unsigned long long>(s.socket_bytes()));
+    out += format("Average request time: %.2fs\n", average_seconds(s.latency));
+    out += format("Opened web sockets: %llu\n", static_cast<unsigned long long>(s.sockets_opened));
+    out += format("Bytes received via web sockets : %llu\n", static_cast<unsigned long long>(s.socket_bytes));
     out += "\n";
-    out += format("Success: %llu\n", static_cast<unsigned long long>(s.successes()));
-    out += format("Errors: %llu\n", static_cast<unsigned long long>(s.errors()));
-    out += format("Failures: %llu\n", static_cast<unsigned long long>(s.failures()));
+    out += format("Success: %llu\n", static_cast<unsigned long long>(s.successes));
+    out += format("Errors: %llu\n", static_cast<unsigned long long>(s.errors));
+    out += format("Failures: %llu\n", static_cast<unsigned long long>(s.failures));
     out += "\n";
 
-    if (s.hits() > 0) {
-        const auto& h = s.latency();
-        out += "\nRequest time percentiles: p50 " + millis(h.value_at_percentile(50)) + ", p90 " +
-               millis(h.value_at_percentile(90)) + ", p95 " + millis(h.value_at_percentile(95)) + ", p99 " +
-               millis(h.value_at_percentile(99)) + ", p99.9 " + millis(h.value_at_percentile(99.9)) +
-               ", max " + millis(h.max()) + "\n";
+    if (s.hits > 0 && s.url_count > 0) {
+        const loads_latency& h = s.latency;
+        out += "\nRequest time percentiles: p50 " + millis(h.p50_us) + ", p90 " + millis(h.p90_us) +
+               ", p95 " + millis(h.p95_us) + ", p99 " + millis(h.p99_us) + ", p99.9 " + millis(h.p999_us) +
+               ", max " + millis(h.max_us) + "\n";
 
-        std::vector<std::pair<std::string, UrlStats>> urls(s.urls().begin(), s.urls().end());
-        std::sort(urls.begin(), urls.end(), [](const auto& a, const auto& b) {
-            const double x = a.second.average_seconds();
-            const double y = b.second.average_seconds();
-            return x != y ? x > y : a.first < b.first;
+        std::vector<const loads_url_stats*> urls(s.urls, s.urls + s.url_count);
+        std::sort(urls.begin(), urls.end(), [](const loads_url_stats* a, const loads_url_stats* b) {
+            const double x = average_seconds(a->latency);
+            const double y = average_seconds(b->latency);
+            return x != y ? x > y : text(a->url) < text(b->url);
         });
-        out += "\nSlowest URL: " + urls.front().first +
-               " \tAverage Request Time: " + py_float(urls.front().second.average_seconds()) + "\n";
+        out += "\nSlowest URL: " + std::string(text(urls.front()->url)) +
+               " \tAverage Request Time: " + py_float(average_seconds(urls.front()->latency)) + "\n";
         out += urls.size() > 10 ? "\nStats by URLs (10 slowests):\n" : "\nStats by URLs:\n";
         urls.resize(std::min<std::size_t>(urls.size(), 10));
         std::size_t width = 0;
-        for (const auto& [url, _] : urls) {
-            width = std::max(width, url.size());
+        for (const auto* u : urls) {
+            width = std::max(width, u->url.len);
         }
-        for (const auto& [url, u] : urls) {
-            out += "- " + url + std::string(width - url.size(), ' ') +
-                   "\tAverage request time: " + py_float(u.average_seconds()) +
-                   "\tHits success rate: " + py_float(u.success_rate()) + "\n";
+        for (const auto* u : urls) {
+            const double rate = u->hits ? double(u->successes) / double(u->hits) : 0.0;
+            out += "- " + std::string(text(u->url)) + std::string(width - u->url.len, ' ') +
+                   "\tAverage request time: " + py_float(average_seconds(u->latency)) +
+                   "\tHits success rate: " + py_float(rate) + "\n";
         }
     }
-    if (!s.counters().empty()) {
+    if (s.counter_count > 0) {
         out += "\nCustom metrics:\n";
-        for (const auto& [name, value] : s.counters()) {
-            out += "- " + name + " : " + std::to_string(value) + "\n";
+        for (std::size_t i = 0; i < s.counter_count; ++i) {
+            out += "- " + std::string(text(s.counters[i].name)) + " : " +
+                   std::to_string(s.counters[i].value) + "\n";
         }
     }
     return out;
 }
 
-std::string format_problems(const RunReport& r, std::size_t limit) {
-    std::vector<std::pair<const ProblemKey*, std::uint64_t>> rows;
-    for (const auto& [key, count] : r.stats.problems()) {
-        rows.emplace_back(&key, count);
-    }
-    std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
-        return a.second != b.second ? a.second > b.second : *a.first < *b.first;
-    });
+std::string format_problems(const loads_stats& s, std::size_t limit) {
+    // The runner lists problems most common first already.
     std::string out;
-    for (std::size_t i = 0; i < rows.size() && i < limit; ++i) {
-        const ProblemKey& k = *rows[i].first;
-        out += format("%llu occurrences of %s: \n", static_cast<unsigned long long>(rows[i].second),
-                      k.kind == ProblemKind::failure ? "failure" : "error");
-        out += "    " + (k.type.empty() ? std::string("error") : k.type) + ": " + k.message + "\n";
-        if (!k.location.empty()) {
-            out += "    at " + k.location + "\n";
+    for (std::size_t i = 0; i < s.problem_count && i < limit; ++i) {
+        const loads_problem& p = *s.problems[i];
+        out += format("%llu occurrences of %s: \n", static_cast<unsigned long long>(p.count),
+                      p.kind == LOADS_STATUS_FAILURE ? "failure" : "error");
+        out += "    " + (p.error_type.len == 0 ? std::string("error") : std::string(text(p.error_type))) +
+               ": " + std::string(text(p.message)) + "\n";
+        if (p.location.len > 0) {
+            out += "    at " + std::string(text(p.location)) + "\n";
         }
     }
-    if (rows.size() > limit) {
-        out += format("... and %zu more distinct failures or errors\n", rows.size() - limit);
+    if (s.problem_count > limit) {
+        out += format("... and %zu more distinct failures or errors\n", s.problem_count - limit);
     }
-    if (r.stats.cancelled() > 0) {
+    if (s.cancelled > 0) {
         out += format(
             "%llu test(s) were cut off at the end of their cycle's grace period or by an interrupt "
             "(not counted)\n",
-            static_cast<unsigned long long>(r.stats.cancelled()));
+            static_cast<unsigned long long>(s.cancelled));
     }
     return out;
 }

@@ -1,17 +1,19 @@
 // The end-of-run text: the seed's summary on stdout and the digest of the most common failures
-// and errors on stderr.
+// and errors on stderr, from the figures the runner hands every output.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
-#include "run_report.hpp"
+#include <loads/abi.h>
 
 namespace loads::outputs {
 
-/// The stdout summary (everything after the progress bar).
-std::string format_summary(const loads::host::RunReport& report);
+/// The stdout summary (everything after the progress bar). `started_us`: the run's start,
+/// microseconds since the Unix epoch.
+std::string format_summary(const loads_stats& total, double duration_seconds, std::int64_t started_us);
 
 /// The stderr digest: up to `limit` distinct failures/errors, most common first. Empty when none.
-std::string format_problems(const loads::host::RunReport& report, std::size_t limit);
+std::string format_problems(const loads_stats& total, std::size_t limit);
 
 }  // namespace loads::outputs

@@ -71,15 +71,18 @@ TEST_CASE("record_hit keeps per-URL figures") {
     const UrlStats& a = s.urls().at("/a");
     CHECK(a.hits == 3);
     CHECK(a.successes == 2);  // 200 and 399; 400 is not a success
-    CHECK(a.total_us == 6000);
-    CHECK(a.max_us == 3000);
+    CHECK(a.latency.sum() == 6000);
+    CHECK(a.latency.max() == 3000);
+    CHECK(a.statuses == loads::host::StatusCounts{{200, 1}, {399, 1}, {400, 1}});
     CHECK(a.average_seconds() == doctest::Approx(0.002));
     CHECK(a.success_rate() == doctest::Approx(2.0 / 3.0));
 
     const UrlStats& b = s.urls().at("/b");
     CHECK(b.hits == 2);
     CHECK(b.successes == 1);  // 302; 199 is not a success
-    CHECK(b.max_us == 1500);
+    CHECK(b.latency.max() == 1500);
+    CHECK(s.statuses() ==
+          loads::host::StatusCounts{{199, 1}, {200, 1}, {302, 1}, {399, 1}, {400, 1}, {500, 1}});
     CHECK(b.average_seconds() == doctest::Approx(0.001));
     CHECK(b.success_rate() == doctest::Approx(0.5));
 
@@ -229,8 +232,8 @@ TEST_CASE("merge adds everything") {
     REQUIRE(a.urls().size() == 3);
     CHECK(a.urls().at("/a").hits == 2);
     CHECK(a.urls().at("/a").successes == 2);
-    CHECK(a.urls().at("/a").total_us == 400);
-    CHECK(a.urls().at("/a").max_us == 300);
+    CHECK(a.urls().at("/a").latency.sum() == 400);
+    CHECK(a.urls().at("/a").latency.max() == 300);
     CHECK(a.urls().at("/b").successes == 0);
     CHECK(a.urls().at("/z").hits == 1);
     CHECK(a.urls().at("/z").successes == 1);
@@ -399,7 +402,7 @@ TEST_CASE("per-thread RunStats absorbed concurrently add up exactly") {
         const UrlStats& s = snap.urls().at(urls[u]);
         CHECK(s.hits == url_hits[u]);
         CHECK(s.successes == url_successes[u]);
-        CHECK(s.total_us == url_total[u]);
+        CHECK(s.latency.sum() == url_total[u]);
     }
     REQUIRE(snap.counters().size() == 1 + k_threads);
     CHECK(snap.counters().at("iterations") == std::int64_t(k_threads) * k_iterations);

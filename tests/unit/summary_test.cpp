@@ -8,15 +8,27 @@
 
 #include "progress_bar.hpp"
 #include "run_report.hpp"
+#include "snapshot.hpp"
 #include "summary.hpp"
 
 using loads::host::ProblemKind;
 using loads::host::RunReport;
-using loads::outputs::format_problems;
-using loads::outputs::format_summary;
 using loads::outputs::progress_bar;
 
 namespace {
+
+// The stdout output sees the run through the ABI's loads_stats, as the runner builds it.
+std::string format_summary(const RunReport& r) {
+    const loads::host::StatsView view(r.stats);
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(r.started.time_since_epoch()).count();
+    return loads::outputs::format_summary(view.get(), r.duration_seconds, micros);
+}
+
+std::string format_problems(const RunReport& r, std::size_t limit) {
+    const loads::host::StatsView view(r.stats);
+    return loads::outputs::format_problems(view.get(), limit);
+}
 
 // 2013-06-14 12:15:42.860586 UTC
 std::chrono::system_clock::time_point sample_start() {

@@ -32,12 +32,16 @@ extern "C" {
 /// ABI major version: plugins and hosts with different majors refuse each other.
 #define LOADS_ABI_MAJOR 1
 /// ABI minor version: raised when slots are appended; a host accepts plugins with minor <= its own.
-#define LOADS_ABI_MINOR 1
+#define LOADS_ABI_MINOR 2
 
 /// ELF section holding the test registration pointers (at most 8 characters, a Boost.DLL rule).
 #define LOADS_TEST_SECTION "loadstst"
 /// Prefix of every test registration symbol: `loads_t__<Class>__<method>`.
 #define LOADS_TEST_SYMBOL_PREFIX "loads_t__"
+/// ELF section holding output registration pointers (ABI 1.2).
+#define LOADS_OUTPUT_SECTION "loadsout"
+/// Prefix of every output registration symbol: `loads_o__<name>` (ABI 1.2).
+#define LOADS_OUTPUT_SYMBOL_PREFIX "loads_o__"
 
 /// A UTF-8 string slice. Not NUL-terminated unless a field says so.
 /// OWNERSHIP: stated by the field that holds it. LIFETIME: stated by the field that holds it.
@@ -304,6 +308,281 @@ typedef struct loads_test_v1 {
     /// THREADING: called on the virtual user's thread; may suspend through host services.
     int32_t (*run)(void* instance, loads_outcome* outcome);
 } loads_test_v1;
+
+/* ============================================================================================
+   Output plugins (ABI 1.2)
+
+   An output is where a run's results go: the terminal, a file, a report. It lives in a shared
+   library and registers itself like a test: an exported, unmangled pointer variable named
+   `loads_o__<name>` in the ELF section `loadsout`, pointing at a `loads_output_v1`. The runner
+   finds `--output NAME` as `lib<NAME>.so`, first among its built-in outputs, then on the test
+   module search path (the current directory, --test-dir, LOADS_PATH).
+
+   Life of an output: `create` (before the run, on the runner's main thread, with the values of
+   its options), then `start`, any number of `event`, `progress` and `refresh` calls, `finish`
+   (all of these on one thread the runner dedicates to that output, never two at once), and
+   `destroy` (on the main thread). Nothing an output does runs on the threads that make the
+   load: events are recorded per thread, handed over in batches every 500 ms, and queued for the
+   output, so a slow output delays only itself.
+   ============================================================================================ */
+
+/// Kinds of loads_event. An output asks for the kinds it wants with a bit mask
+/// (`1u << LOADS_EVENT_...`) in loads_output_v1.events; kinds no output asks for are not even
+/// recorded.
+enum loads_event_kind {
+    LOADS_EVENT_TEST_START = 0,     /**< A test execution (setUp + test + tearDown) begins. */
+    LOADS_EVENT_TEST_STOP = 1,      /**< It ended; `status` says how, `elapsed_us` how long it took. */
+    LOADS_EVENT_SUCCESS = 2,        /**< It passed (sent just before its TEST_STOP). */
+    LOADS_EVENT_FAILURE = 3,        /**< An assertion failed in setUp, the test or tearDown. */
+    LOADS_EVENT_ERROR = 4,          /**< Anything else went wrong there. */
+    LOADS_EVENT_HIT = 5,            /**< One HTTP exchange got a response (each redirect hop is one). */
+    LOADS_EVENT_SOCKET_OPEN = 6,    /**< A web socket handshake succeeded. */
+    LOADS_EVENT_SOCKET_CLOSE = 7,   /**< A web socket closed (either side). */
+    LOADS_EVENT_SOCKET_MESSAGE = 8, /**< A web socket message arrived; `bytes` is its payload size. */
+    LOADS_EVENT_COUNTER = 9         /**< A custom counter changed by `value`. */
+};
+
+/// Every event kind: the mask of an output that wants them all.
+#define LOADS_EVENTS_ALL 0x3FFu
+
+/// TEST_STOP's `status` when the runner cut the test short (end of the grace period, Ctrl-C):
+/// such a test is neither a success nor a problem of the service. Other values are loads_status.
+#define LOADS_STATUS_CANCELLED 3
+
+/// One thing that happened during the run, as an output receives it.
+/// Fields not used by a kind are zero or empty.
+/// OWNERSHIP: host-owned, with every string. LIFETIME: only during the `event` call; copy what
+/// you keep. The first fields (up to `user`) are set for every kind.
+typedef struct loads_event {
+    uint32_t struct_size; /**< sizeof(loads_event) as the host knows it. */
+    int32_t kind;         /**< A loads_event_kind. */
+    int64_t time_us;      /**< When it happened, in microseconds since the Unix epoch (UTC); for a
+                               HIT, when the request was sent. */
+    loads_str test;       /**< The test, `module.Class.test`. */
+    uint32_t agent;       /**< 0 for a local run; the agent's number (from 1) in a distributed run. */
+    uint32_t cycle;       /**< 0-based index of the current value in the users cycle (`-u 10:20`). */
+    uint32_t users;       /**< Virtual users in the current cycle. */
+    uint32_t series;      /**< Hits in the current hits series (`--hits 5:10`); 0 with --duration. */
+    uint32_t hit;         /**< 1-based number of this execution in the series (with --duration: in
+                               the cycle) for this user. */
+    uint32_t user;        /**< 0-based index of the virtual user in its cycle. */
+    /* HIT */
+    loads_str method;    /**< HIT: the request method. */
+    loads_str url;       /**< HIT: the URL requested; SOCKET_*: the socket's URL. */
+    int32_t status;      /**< HIT: the HTTP status; TEST_STOP: a loads_status or LOADS_STATUS_CANCELLED. */
+    uint64_t elapsed_us; /**< HIT: from sending to the last byte of the response; TEST_STOP: the
+                              execution's duration. */
+    /* FAILURE, ERROR */
+    loads_str error_type; /**< The exception type (empty for failures raised by assertions). */
+    loads_str message;    /**< The message. */
+    loads_str file;       /**< Source file of the test code that raised it, if known. */
+    uint32_t line;        /**< Line in `file`, 0 if unknown. */
+    /* COUNTER */
+    loads_str name; /**< COUNTER: the counter's name. */
+    int64_t value;  /**< COUNTER: the increment. */
+    /* SOCKET_MESSAGE */
+    uint64_t bytes; /**< SOCKET_MESSAGE: payload bytes. */
+} loads_event;
+
+/// An option's value type. The runner checks values before `create`, so an output never sees
+/// "abc" for an INT option.
+enum loads_option_type {
+    LOADS_OPTION_STRING = 0, /**< Any text. */
+    LOADS_OPTION_INT = 1,    /**< A decimal integer, as text. */
+    LOADS_OPTION_FLOAT = 2,  /**< A decimal number, as text. */
+    LOADS_OPTION_BOOL = 3    /**< "true" or "false" (the runner also accepts yes/no/on/off/1/0). */
+};
+
+/// One option an output declares. It becomes `--output-<output>-<name>` on the command line and
+/// `<output>_<name>` in the config file's [output] section (or `output-<output>-<name>` in
+/// [loads]).
+/// FROZEN: this struct never grows (a new need would be a loads_option_v2), so arrays of it
+/// are safe. OWNERSHIP: plugin-owned, static storage.
+typedef struct loads_option_v1 {
+    loads_str name;          /**< Lower case letters, digits and '-'. */
+    loads_str help;          /**< One line for --help. */
+    int32_t type;            /**< A loads_option_type. */
+    loads_str default_value; /**< Used when the option is not given; may be empty. */
+} loads_option_v1;
+
+/// An option's value as the output receives it.
+/// FROZEN. OWNERSHIP: host-owned. LIFETIME: during `create` only.
+typedef struct loads_option_value {
+    loads_str name;  /**< Without the `output-<output>-` prefix (for loads_run_info: the full
+                          long option name). */
+    loads_str value; /**< As text; BOOL options are normalised to "true" or "false". */
+} loads_option_value;
+
+/// What `create` receives. OWNERSHIP: host-owned. LIFETIME: during `create` only.
+typedef struct loads_output_config {
+    uint32_t struct_size;             /**< sizeof(loads_output_config) as the host knows it. */
+    const loads_option_value* values; /**< One per declared option, in declaration order. */
+    size_t value_count;
+} loads_output_config;
+
+/// The run, as described to `start`.
+/// OWNERSHIP: host-owned. LIFETIME: during `start` only; copy what you keep.
+typedef struct loads_run_info {
+    uint32_t struct_size; /**< sizeof(loads_run_info) as the host knows it. */
+    loads_str fqn;        /**< `module.Class.test`. */
+    loads_str module;     /**< The parts of the fqn. */
+    loads_str class_name;
+    loads_str method;
+    int64_t started_us;    /**< Start of the run, microseconds since the Unix epoch (UTC). */
+    const uint32_t* users; /**< The users cycle, e.g. {10, 20, 30}. */
+    size_t user_cycles;
+    const uint32_t* hits; /**< The hits cycle; empty (count 0) with --duration. */
+    size_t hit_cycles;
+    double duration;                   /**< Seconds per user cycle with --duration, else 0. */
+    uint64_t planned_tests;            /**< Test executions the plan makes (per agent); 0 with --duration. */
+    uint32_t agents;                   /**< Agents running the plan; 0 for a local run. */
+    loads_str server_url;              /**< --server-url, or empty. */
+    loads_str version;                 /**< The runner's version. */
+    loads_str node;                    /**< The runner machine's host name. */
+    const loads_option_value* options; /**< Every option of the run (long name, value as text,
+                                            defaults included), sorted by name. */
+    size_t option_count;
+} loads_run_info;
+
+/// A latency distribution: a log-linear histogram (relative error below 0.1%) and figures read
+/// from it. FROZEN (it is embedded in other structs; new figures go into them).
+typedef struct loads_bucket {
+    uint64_t upper_us; /**< Highest value the bucket holds, in microseconds. */
+    uint64_t count;    /**< Values recorded in it (never 0: empty buckets are left out). */
+} loads_bucket;
+
+typedef struct loads_latency {
+    uint64_t count;  /**< Values recorded. */
+    uint64_t sum_us; /**< Their sum (the mean is sum_us / count). */
+    uint64_t min_us; /**< Exact minimum (0 when count is 0). */
+    uint64_t max_us; /**< Exact maximum. */
+    uint64_t p50_us; /**< Percentiles, within 0.1%. */
+    uint64_t p90_us;
+    uint64_t p95_us;
+    uint64_t p99_us;
+    uint64_t p999_us;
+    const loads_bucket* buckets; /**< Non-empty buckets, ascending: enough for any percentile. */
+    size_t bucket_count;
+} loads_latency;
+
+/// Responses counted per HTTP status. FROZEN.
+typedef struct loads_status_count {
+    int32_t status;
+    uint32_t reserved; /**< Always 0 (explicit padding). */
+    uint64_t count;
+} loads_status_count;
+
+/// A custom counter's value. FROZEN.
+typedef struct loads_counter_value {
+    loads_str name;
+    int64_t value;
+} loads_counter_value;
+
+/// What was measured for one URL.
+typedef struct loads_url_stats {
+    uint32_t struct_size; /**< sizeof(loads_url_stats) as the host knows it. */
+    loads_str url;        /**< The URL (past 2,000 distinct URLs, the rest share "(other URLs)"). */
+    uint64_t hits;
+    uint64_t successes; /**< Responses with 200 <= status < 400 (the seed's success rate). */
+    loads_latency latency;
+    const loads_status_count* statuses; /**< Ascending by status. */
+    size_t status_count;
+} loads_url_stats;
+
+/// One group of identical failures or errors.
+typedef struct loads_problem {
+    uint32_t struct_size; /**< sizeof(loads_problem) as the host knows it. */
+    int32_t kind;         /**< LOADS_STATUS_FAILURE or LOADS_STATUS_ERROR. */
+    loads_str error_type; /**< Exception type; empty for assertion failures. */
+    loads_str message;
+    loads_str location; /**< "file:line" of the test code, or empty. */
+    uint64_t count;     /**< Occurrences. */
+} loads_problem;
+
+/// A set of figures: for the whole run so far, or for one refresh interval.
+/// Arrays of versioned structs are arrays of pointers, so they can grow without breaking
+/// plugins built for older hosts.
+typedef struct loads_stats {
+    uint32_t struct_size; /**< sizeof(loads_stats) as the host knows it. */
+    uint64_t hits;
+    uint64_t tests_finished; /**< Executions that ended (cancelled ones not included). */
+    uint64_t successes;
+    uint64_t failures;
+    uint64_t errors;
+    uint64_t cancelled; /**< Executions cut short by the runner. */
+    uint64_t sockets_opened;
+    uint64_t sockets_closed;
+    uint64_t socket_bytes;              /**< Payload bytes received on web sockets. */
+    loads_latency latency;              /**< Every hit. */
+    const loads_status_count* statuses; /**< Every hit, by status, ascending. */
+    size_t status_count;
+    const loads_url_stats* const* urls; /**< Sorted by URL. */
+    size_t url_count;
+    const loads_counter_value* counters; /**< Sorted by name. */
+    size_t counter_count;
+    const loads_problem* const* problems; /**< Most common first. */
+    size_t problem_count;
+} loads_stats;
+
+/// The periodic and final view of the run.
+/// OWNERSHIP: host-owned, with everything it points to. LIFETIME: during the call only.
+typedef struct loads_snapshot {
+    uint32_t struct_size;        /**< sizeof(loads_snapshot) as the host knows it. */
+    double elapsed;              /**< Seconds since the run started. */
+    double progress;             /**< 0..1 over the whole plan. */
+    double interval_start;       /**< Seconds since the start covered by `interval`: from here... */
+    double interval_end;         /**< ...to here (== elapsed). */
+    const loads_stats* total;    /**< Everything since the start. */
+    const loads_stats* interval; /**< Only what was measured during the interval. */
+    int32_t final;               /**< 1 in `finish`. */
+    int32_t interrupted;         /**< 1 when the run was stopped (Ctrl-C) before its plan was done. */
+} loads_snapshot;
+
+/// The light, frequent progress report (about every 100 ms). OWNERSHIP: host-owned.
+/// LIFETIME: during the call only.
+typedef struct loads_progress {
+    uint32_t struct_size; /**< sizeof(loads_progress) as the host knows it. */
+    double fraction;      /**< 0..1 over the whole plan. */
+    double elapsed;       /**< Seconds since the run started. */
+    uint32_t cycle;       /**< 0-based index of the running users cycle. */
+    uint32_t users;       /**< Its users. */
+} loads_progress;
+
+/// An output. See the section comment above for the order and threads of the calls.
+/// OWNERSHIP: plugin-owned, static storage. LIFETIME: while the plugin is loaded (never unloaded
+/// during a run). Every function must return normally: no exception may cross it.
+typedef struct loads_output_v1 {
+    uint32_t struct_size;           /**< sizeof(loads_output_v1) as the plugin knows it. */
+    uint16_t abi_major;             /**< LOADS_ABI_MAJOR the plugin was built with. */
+    uint16_t abi_minor;             /**< LOADS_ABI_MINOR the plugin was built with (at least 2). */
+    loads_str name;                 /**< The name used with --output: lower case letters, digits and '_'. */
+    loads_str description;          /**< One line for --help. */
+    const loads_option_v1* options; /**< Declared options; may be NULL when count is 0. */
+    size_t option_count;
+    uint32_t events; /**< Mask of the loads_event kinds wanted (`1u << kind`); 0 for none. */
+
+    /// Makes the output. Check the options and open what must be opened here, so a bad value or
+    /// an unwritable file stops the runner before any load is made.
+    /// Required: yes. @return the instance, or NULL with `error->message` set (plugin-owned,
+    /// valid until the next call into the plugin).
+    void* (*create)(const loads_output_config* config, loads_outcome* error);
+    /// Destroys the instance. Required: yes. Never fails.
+    void (*destroy)(void* self);
+    /// The run begins. Optional (NULL). @return a loads_status; when not SUCCESS, `error` says
+    /// why and the output gets no more calls but `destroy`.
+    int32_t (*start)(void* self, const loads_run_info* run, loads_outcome* error);
+    /// One event of a kind the output asked for, in the order the virtual user made them.
+    /// Events of different users interleave. Optional (NULL).
+    void (*event)(void* self, const loads_event* event);
+    /// About every 100 ms (never queued up: a late output only gets the latest). Optional (NULL).
+    void (*progress)(void* self, const loads_progress* progress);
+    /// About every second, the figures so far and of the last interval. Optional (NULL).
+    void (*refresh)(void* self, const loads_snapshot* snapshot);
+    /// The run is over: the final figures; write the report now. Called once, also after an
+    /// interrupted run. Required: yes. @return a loads_status; when not SUCCESS, `error` says
+    /// why (the runner prints it and exits with status 5 once every output has finished).
+    int32_t (*finish)(void* self, const loads_snapshot* snapshot, loads_outcome* error);
+} loads_output_v1;
 
 #ifdef __cplusplus
 } /* extern "C" */
