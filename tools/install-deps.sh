@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that building, testing and benchmarking loads need.
 # Idempotent: packages already present are skipped, and apt is only touched when something is missing.
-# Usage: tools/install-deps.sh [--bench]   (--bench adds nginx and wrk for tools/bench/)
+# Usage: tools/install-deps.sh [--bench | --test]
+#   --bench adds nginx and wrk for tools/bench/; --test adds headless Chromium, which the
+#   suite uses to open the html report and take a screenshot of it.
 set -euo pipefail
 
 packages=(
@@ -12,6 +14,8 @@ packages=(
 )
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(nginx-light wrk)
+elif [[ "${1:-}" == "--test" ]]; then
+  packages+=(chromium fonts-dejavu-core)
 fi
 
 missing=()

@@ -6,7 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-tools/install-deps.sh
+tools/install-deps.sh --test
 for preset in dev asan; do
     echo "== $preset: configure and build"
     cmake --preset "$preset" >/dev/null

@@ -27,18 +27,21 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
     std::string section;
     std::string raw;
     int number = 0;
-    bool continuable = false;  // the previous line was a key of a kept section
+    // After a key line, an indented line continues its value (appended when the key was kept).
+    enum class After { other, kept_key, skipped_key } after = After::other;
     while (std::getline(in, raw)) {
         ++number;
         const std::string line = trim(raw);
         if (line.empty() || line[0] == '#' || line[0] == ';') {
             continue;
         }
-        if ((raw[0] == ' ' || raw[0] == '\t') && continuable && !entries.empty()) {
-            entries.back().value += "\n" + line;
+        if ((raw[0] == ' ' || raw[0] == '\t') && after != After::other) {
+            if (after == After::kept_key) {
+                entries.back().value += "\n" + line;
+            }
             continue;
         }
-        continuable = false;
+        after = After::other;
         if (line.front() == '[') {
             if (line.back() != ']') {
                 throw UsageError(path + ":" + std::to_string(number) + ": malformed section header '" + line +
@@ -53,6 +56,7 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
                              "'");
         }
         if (section != "loads" && section != "output") {
+            after = After::skipped_key;
             continue;
         }
         ConfigEntry entry;
@@ -67,7 +71,7 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
         }
         entry.line = number;
         entries.push_back(std::move(entry));
-        continuable = true;
+        after = After::kept_key;
     }
     return entries;
 }

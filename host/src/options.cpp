@@ -135,29 +135,37 @@ Prescan prescan(const std::vector<std::string>& args) {
     return p;
 }
 
-std::string any_text(const boost::any& v) {
-    if (const auto* s = boost::any_cast<std::string>(&v)) {
-        return *s;
+std::string number_text(double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+}
+
+// Every option that shapes a run, defaults included, as the outputs describe it.
+std::vector<std::pair<std::string, std::string>> describe_run_options(const Options& o) {
+    std::string outputs;
+    for (const auto& name : o.outputs) {
+        outputs += (outputs.empty() ? "" : ",") + name;
     }
-    if (const auto* d = boost::any_cast<double>(&v)) {
-        std::ostringstream os;
-        os << *d;
-        return os.str();
-    }
-    if (const auto* u = boost::any_cast<unsigned>(&v)) {
-        return std::to_string(*u);
-    }
-    if (const auto* b = boost::any_cast<bool>(&v)) {
-        return *b ? "true" : "false";
-    }
-    if (const auto* list = boost::any_cast<std::vector<std::string>>(&v)) {
-        std::string out;
-        for (const auto& item : *list) {
-            out += (out.empty() ? "" : ",") + item;
-        }
-        return out;
-    }
-    return {};
+    return {
+        {"fqn", o.fqn},
+        {"users", o.users},
+        {"hits", o.hits.value_or(o.duration ? "" : "1")},
+        {"duration", o.duration ? number_text(*o.duration) : ""},
+        {"grace", number_text(o.grace)},
+        {"server-url", o.server_url},
+        {"config", o.config},
+        {"threads", o.threads ? std::to_string(o.threads) : "auto"},
+        {"no-patching", o.no_patching ? "true" : "false"},
+        {"stack-size", std::to_string(o.stack_kib)},
+        {"timeout", number_text(o.timeout)},
+        {"connect-timeout", number_text(o.connect_timeout)},
+        {"insecure", o.insecure ? "true" : "false"},
+        {"ca-file", o.ca_file},
+        {"test-dir", o.test_dir},
+        {"output", outputs},
+        {"quiet", o.quiet ? "true" : "false"},
+    };
 }
 
 void check_output_value(const OutputOption& option, const std::string& key, std::string& value) {
@@ -301,11 +309,7 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
             o.output_values[key] = value;
         }
     }
-    for (const auto& [name, value] : vm) {
-        if (name != "help" && name != "version" && name != "list" && !name.starts_with("output-")) {
-            o.all.emplace_back(name, any_text(value.value()));
-        }
-    }
+    o.all = describe_run_options(o);
     for (const auto& [key, value] : o.output_values) {
         o.all.emplace_back(key, value);
     }

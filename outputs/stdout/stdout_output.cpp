@@ -12,11 +12,15 @@
 
 namespace {
 
-constexpr std::size_t k_digest_rows = 10;
-
 class StdoutOutput final : public loads::Output {
 public:
-    explicit StdoutOutput(const loads::OutputOptions&) : m_terminal(isatty(STDOUT_FILENO) == 1) {}
+    explicit StdoutOutput(const loads::OutputOptions& options)
+        : m_terminal(isatty(STDOUT_FILENO) == 1 && options.flag("progress")),
+          m_digest_rows(options.integer("digest-rows")) {
+        if (m_digest_rows < 0) {
+            throw std::invalid_argument("--output-stdout-digest-rows must be 0 or more");
+        }
+    }
 
     void start(const loads_run_info& run) override { m_started_us = run.started_us; }
 
@@ -40,19 +44,28 @@ public:
         }
         std::fputs(loads::outputs::format_summary(*s.total, s.elapsed, m_started_us).c_str(), stdout);
         std::fflush(stdout);
-        const std::string problems = loads::outputs::format_problems(*s.total, k_digest_rows);
+        const std::string problems =
+            loads::outputs::format_problems(*s.total, static_cast<std::size_t>(m_digest_rows));
         if (!problems.empty()) {
             std::fputs(problems.c_str(), stderr);
         }
     }
 
 private:
-    bool m_terminal;
+    bool m_terminal;  ///< Draw the progress bar.
+    long long m_digest_rows;
     int m_last_percent = -1;
     std::int64_t m_started_us = 0;
+};
+
+constexpr loads_option_v1 k_options[] = {
+    loads::option("progress", "draw the progress bar when stdout is a terminal", LOADS_OPTION_BOOL, "true"),
+    loads::option("digest-rows", "distinct failures and errors listed on stderr at the end", LOADS_OPTION_INT,
+                  "10"),
 };
 
 }  // namespace
 
 LOADS_OUTPUT(StdoutOutput, stdout,
-             "the live progress bar, then the summary (stdout) and the digest of problems (stderr)", 0)
+             "the live progress bar, then the summary (stdout) and the digest of problems (stderr)", 0,
+             k_options)

@@ -7,11 +7,29 @@
 #include <string_view>
 #include <vector>
 
+#include "report_text.hpp"
+
 namespace loads::outputs {
 namespace {
 
 std::string_view text(loads_str s) {
     return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
+}
+
+// A message as the terminal may show it: valid UTF-8, no control characters (they could move
+// the cursor or recolour the screen), continuation lines indented under the first.
+std::string printable(std::string_view s) {
+    std::string out;
+    for_each_utf8(s, out, [&](char c) {
+        if (c == '\n') {
+            out += "\n    ";
+        } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+            out += "\xEF\xBF\xBD";
+        } else {
+            out += c;
+        }
+    });
+    return out;
 }
 
 double average_seconds(const loads_latency& l) {
@@ -110,10 +128,10 @@ std::string format_problems(const loads_stats& s, std::size_t limit) {
         const loads_problem& p = *s.problems[i];
         out += format("%llu occurrences of %s: \n", static_cast<unsigned long long>(p.count),
                       p.kind == LOADS_STATUS_FAILURE ? "failure" : "error");
-        out += "    " + (p.error_type.len == 0 ? std::string("error") : std::string(text(p.error_type))) +
-               ": " + std::string(text(p.message)) + "\n";
+        out += "    " + (p.error_type.len == 0 ? std::string("error") : printable(text(p.error_type))) +
+               ": " + printable(text(p.message)) + "\n";
         if (p.location.len > 0) {
-            out += "    at " + std::string(text(p.location)) + "\n";
+            out += "    at " + printable(text(p.location)) + "\n";
         }
     }
     if (s.problem_count > limit) {

@@ -200,3 +200,29 @@ public:
     }
 };
 LOADS_TESTS(Stubborn, test_ignores_cancel)
+
+// A deterministic run for the outputs' golden files (-u 1 --hits 3): the first execution passes
+// (a GET, a web socket echo, a counter), the second fails, the third raises an error whose
+// message holds characters that JSON and XML must escape.
+class Report : public loads::TestCase {
+public:
+    void test_mixed() {
+        ++m_runs;
+        assertEqual(session.get(server_url + "/").status_code, 200);
+        if (m_runs == 1) {
+            auto ws = create_ws("ws" + server_url.substr(4) + "/ws");
+            ws.send("echo");
+            assertEqual(ws.receive().data, "echo");
+            ws.close();
+            incr_counter("report-runs", 1);
+        } else if (m_runs == 2) {
+            assertEqual(session.get(server_url + "/status/404").status_code, 200);
+        } else {
+            throw std::runtime_error("bad <tag> & \"quotes\"\nsecond line \x01 \xff");
+        }
+    }
+
+private:
+    int m_runs = 0;
+};
+LOADS_TESTS(Report, test_mixed)

@@ -326,3 +326,62 @@ TEST_CASE("read_config_file normalises keys and values") {
     CHECK(entries[2].value == "m.C.t");
     CHECK(entries[2].line == 4);
 }
+
+TEST_CASE("read_config_file: [output] keys and multi-line values") {
+    const TempFile file(
+        "[loads]\n"
+        "output = json\n"
+        "    junit\n"
+        "users = 2\n"
+        "[output]\n"
+        "json_filename = /tmp/r.json\n"
+        "[observer]\n"
+        "irc_server = x\n"
+        "    continued\n");
+    const auto entries = read_config_file(file.path());
+    REQUIRE(entries.size() == 3);
+    CHECK(entries[0].key == "output");
+    CHECK(entries[0].value == "json\njunit");
+    CHECK(entries[1].key == "users");
+    CHECK(entries[2].key == "output-json-filename");
+    CHECK(entries[2].section == "output");
+    CHECK(entries[2].value == "/tmp/r.json");
+}
+
+// These use the built-in outputs of the build tree (lib/loads/outputs beside bin/).
+TEST_CASE("output options: values, defaults and type checks") {
+    SUBCASE("defaults and given values") {
+        const Options o =
+            parse_options({"m.C.t", "--output", "json,junit", "--output-json-filename", "x.json"});
+        CHECK(o.outputs == std::vector<std::string>{"json", "junit"});
+        CHECK(o.output_values.at("output-json-filename") == "x.json");
+        CHECK(o.output_values.at("output-junit-filename") == "loads-junit.xml");
+        CHECK(o.output_values.at("output-stdout-digest-rows") == "10");
+    }
+    SUBCASE("--output from the command line and the file add up, each name once") {
+        const TempFile file("[loads]\noutput = junit, json\n");
+        const Options o = parse_options({"m.C.t", "--output", "json", "--config", file.path()});
+        CHECK(o.outputs == std::vector<std::string>{"json", "junit"});
+    }
+    SUBCASE("booleans are normalised, integers checked") {
+        const Options o = parse_options({"m.C.t", "--output-stdout-progress", "off"});
+        CHECK(o.output_values.at("output-stdout-progress") == "false");
+        CHECK(usage_error_of({"m.C.t", "--output-stdout-progress", "maybe"}).find("true or false") !=
+              std::string::npos);
+        CHECK(usage_error_of({"m.C.t", "--output-stdout-digest-rows", "3x"}).find("an integer") !=
+              std::string::npos);
+    }
+    SUBCASE("an unknown output is a UsageError naming it") {
+        CHECK(usage_error_of({"m.C.t", "--output", "nosuch"}).find("unknown output 'nosuch'") !=
+              std::string::npos);
+    }
+    SUBCASE("the run's options are all described") {
+        const Options o = parse_options({"m.C.t", "-u", "3"});
+        const auto has = [&](const std::string& k, const std::string& v) {
+            return std::find(o.all.begin(), o.all.end(), std::pair{k, v}) != o.all.end();
+        };
+        CHECK(has("users", "3"));
+        CHECK(has("grace", "5"));
+        CHECK(has("output-json-filename", "loads-report.json"));
+    }
+}

@@ -1,0 +1,78 @@
+// The html output: one self-contained HTML page with the run's figures and charts, written at the
+// end of the run to --output-html-filename. It keeps one point per refresh (about a second) for
+// the charts over time; everything else comes from the final snapshot.
+#include <cstdio>
+#include <string>
+
+#include <loads/output.hpp>
+
+#include "report.hpp"
+#include "timeline.hpp"
+
+namespace {
+
+using loads::outputs::html::RunDescription;
+using loads::outputs::html::Timeline;
+
+class HtmlOutput final : public loads::Output {
+public:
+    // Opened now, so an unwritable path stops the runner before any load is made.
+    explicit HtmlOutput(const loads::OutputOptions& options)
+        : m_path(options.string("filename")), m_file(loads::open_file(m_path)) {}
+
+    ~HtmlOutput() override {
+        if (m_file != nullptr && m_file != stdout) {
+            std::fclose(m_file);
+        }
+    }
+
+    HtmlOutput(const HtmlOutput&) = delete;
+    HtmlOutput& operator=(const HtmlOutput&) = delete;
+
+    void start(const loads_run_info& run) override {
+        m_run.fqn = loads::text(run.fqn);
+        m_run.version = loads::text(run.version);
+        m_run.node = loads::text(run.node);
+        m_run.server_url = loads::text(run.server_url);
+        m_run.started_us = run.started_us;
+        m_run.users.assign(run.users, run.users + run.user_cycles);
+        m_run.hits.assign(run.hits, run.hits + run.hit_cycles);
+        m_run.duration = run.duration;
+        for (std::size_t i = 0; i < run.option_count; ++i) {
+            m_run.options.emplace_back(loads::text(run.options[i].name), loads::text(run.options[i].value));
+        }
+        if (!m_run.users.empty()) {
+            m_users = m_run.users.front();
+        }
+    }
+
+    void progress(const loads_progress& p) override { m_users = p.users; }
+
+    void refresh(const loads_snapshot& s) override { m_timeline.add(s, m_users); }
+
+    void finish(const loads_snapshot& s) override {
+        m_timeline.add_last(s, m_users);
+        const std::string page = loads::outputs::html::render_report(m_run, m_timeline, s);
+        // Handed over first: close_file closes it even when it throws.
+        std::FILE* f = m_file;
+        m_file = nullptr;
+        std::fwrite(page.data(), 1, page.size(), f);
+        loads::close_file(f, m_path);
+    }
+
+private:
+    std::string m_path;
+    std::FILE* m_file;
+    RunDescription m_run;
+    Timeline m_timeline;
+    std::uint32_t m_users = 0;
+};
+
+constexpr loads_option_v1 k_html_options[] = {
+    loads::option("filename", "the HTML report to write", LOADS_OPTION_STRING, "loads-report.html"),
+};
+
+}  // namespace
+
+LOADS_OUTPUT(HtmlOutput, html, "a self-contained HTML report with charts, written at the end of the run", 0,
+             k_html_options)

@@ -1,0 +1,148 @@
+// The json output: one machine-readable document summing the run up — totals, rates,
+// percentiles overall and per URL, statuses, counters, error groups and the run's options —
+// for dashboards and CI scripts. Durations are in milliseconds (keys end in _ms).
+#include <string>
+#include <vector>
+
+#include <loads/output.hpp>
+
+#include "report_text.hpp"
+
+namespace {
+
+using loads::text;
+using loads::outputs::iso8601;
+using loads::outputs::json_number;
+using loads::outputs::json_string;
+
+std::string u(std::uint64_t v) {
+    return std::to_string(v);
+}
+
+std::string ms(std::uint64_t micros) {
+    return json_number(double(micros) / 1000.0);
+}
+
+std::string latency(const loads_latency& l, const std::string& indent) {
+    const double mean = l.count ? double(l.sum_us) / double(l.count) / 1000.0 : 0.0;
+    return "{\n" + indent + "  \"count\": " + u(l.count) + ",\n" + indent +
+           "  \"mean_ms\": " + json_number(mean) + ",\n" + indent + "  \"min_ms\": " + ms(l.min_us) + ",\n" +
+           indent + "  \"p50_ms\": " + ms(l.p50_us) + ",\n" + indent + "  \"p90_ms\": " + ms(l.p90_us) +
+           ",\n" + indent + "  \"p95_ms\": " + ms(l.p95_us) + ",\n" + indent +
+           "  \"p99_ms\": " + ms(l.p99_us) + ",\n" + indent + "  \"p99_9_ms\": " + ms(l.p999_us) + ",\n" +
+           indent + "  \"max_ms\": " + ms(l.max_us) + "\n" + indent + "}";
+}
+
+std::string statuses(const loads_status_count* s, std::size_t n) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < n; ++i) {
+        out += (i ? ", " : "") + ("\"" + std::to_string(s[i].status) + "\": ") + u(s[i].count);
+    }
+    return out + "}";
+}
+
+std::string cycle(const std::uint32_t* v, std::size_t n) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < n; ++i) {
+        out += (i ? ", " : "") + u(v[i]);
+    }
+    return out + "]";
+}
+
+class JsonOutput final : public loads::Output {
+public:
+    explicit JsonOutput(const loads::OutputOptions& options) : m_path(options.string("filename")) {
+        // Fail now, before any load, if the report could not be written.
+        std::FILE* probe = loads::open_file(m_path, "a");
+        if (probe != stdout) {
+            std::fclose(probe);
+        }
+    }
+
+    void start(const loads_run_info& run) override {
+        m_head = "  \"test\": " + json_string(text(run.fqn)) +
+                 ",\n  \"loads_version\": " + json_string(text(run.version)) +
+                 ",\n  \"node\": " + json_string(text(run.node)) +
+                 ",\n  \"started\": " + json_string(iso8601(run.started_us)) + ",\n";
+        m_plan = "  \"plan\": {\n    \"users\": " + cycle(run.users, run.user_cycles) +
+                 ",\n    \"hits\": " + cycle(run.hits, run.hit_cycles) +
+                 ",\n    \"duration\": " + json_number(run.duration) +
+                 ",\n    \"planned_tests\": " + u(run.planned_tests) + ",\n    \"agents\": " + u(run.agents) +
+                 ",\n    \"server_url\": " + json_string(text(run.server_url)) + "\n  },\n";
+        m_options = "  \"options\": {";
+        for (std::size_t i = 0; i < run.option_count; ++i) {
+            m_options += std::string(i ? "," : "") + "\n    " + json_string(text(run.options[i].name)) +
+                         ": " + json_string(text(run.options[i].value));
+        }
+        m_options += "\n  }\n";
+    }
+
+    void finish(const loads_snapshot& s) override {
+        const loads_stats& t = *s.total;
+        const double seconds = s.elapsed;
+        std::string out = "{\n" + m_head;
+        out += "  \"duration\": " + json_number(seconds) + ",\n";
+        out += "  \"interrupted\": " + std::string(s.interrupted ? "true" : "false") + ",\n";
+        out += m_plan;
+        out += "  \"totals\": {\n    \"hits\": " + u(t.hits) + ",\n    \"tests\": " + u(t.tests_finished) +
+               ",\n    \"successes\": " + u(t.successes) + ",\n    \"failures\": " + u(t.failures) +
+               ",\n    \"errors\": " + u(t.errors) + ",\n    \"cancelled\": " + u(t.cancelled) +
+               ",\n    \"sockets_opened\": " + u(t.sockets_opened) +
+               ",\n    \"sockets_closed\": " + u(t.sockets_closed) +
+               ",\n    \"socket_bytes\": " + u(t.socket_bytes) + "\n  },\n";
+        out += "  \"rates\": {\n    \"requests_per_second\": " +
+               json_number(seconds > 0 ? double(t.hits) / seconds : 0.0) + ",\n    \"tests_per_second\": " +
+               json_number(seconds > 0 ? double(t.tests_finished) / seconds : 0.0) +
+               ",\n    \"success_rate\": " +
+               json_number(t.tests_finished ? double(t.successes) / double(t.tests_finished) : 0.0) +
+               "\n  },\n";
+        out += "  \"latency\": " + latency(t.latency, "  ") + ",\n";
+        out += "  \"statuses\": " + statuses(t.statuses, t.status_count) + ",\n";
+        out += "  \"urls\": [";
+        for (std::size_t i = 0; i < t.url_count; ++i) {
+            const loads_url_stats& url = *t.urls[i];
+            out += std::string(i ? "," : "") + "\n    {\n      \"url\": " + json_string(text(url.url)) +
+                   ",\n      \"hits\": " + u(url.hits) + ",\n      \"successes\": " + u(url.successes) +
+                   ",\n      \"success_rate\": " +
+                   json_number(url.hits ? double(url.successes) / double(url.hits) : 0.0) +
+                   ",\n      \"statuses\": " + statuses(url.statuses, url.status_count) +
+                   ",\n      \"latency\": " + latency(url.latency, "      ") + "\n    }";
+        }
+        out += t.url_count ? "\n  ],\n" : "],\n";
+        out += "  \"counters\": {";
+        for (std::size_t i = 0; i < t.counter_count; ++i) {
+            out += std::string(i ? "," : "") + "\n    " + json_string(text(t.counters[i].name)) + ": " +
+                   std::to_string(t.counters[i].value);
+        }
+        out += t.counter_count ? "\n  },\n" : "},\n";
+        out += "  \"problems\": [";
+        for (std::size_t i = 0; i < t.problem_count; ++i) {
+            const loads_problem& p = *t.problems[i];
+            out += std::string(i ? "," : "") + "\n    {\"kind\": \"" +
+                   (p.kind == LOADS_STATUS_FAILURE ? "failure" : "error") + "\", \"count\": " + u(p.count) +
+                   ", \"type\": " + json_string(text(p.error_type)) +
+                   ", \"message\": " + json_string(text(p.message)) +
+                   ", \"location\": " + json_string(text(p.location)) + "}";
+        }
+        out += t.problem_count ? "\n  ],\n" : "],\n";
+        out += m_options + "}\n";
+        loads::write_file(m_path, out);
+    }
+
+private:
+    std::string m_path;
+    std::string m_head;
+    std::string m_plan;
+    std::string m_options = "  \"options\": {}\n";
+};
+
+constexpr loads_option_v1 k_options[] = {
+    loads::option("filename", "file the summary is written to ('-': stdout)", LOADS_OPTION_STRING,
+                  "loads-report.json"),
+};
+
+}  // namespace
+
+LOADS_OUTPUT(JsonOutput, json,
+             "one JSON document: totals, rates, percentiles overall and per URL, errors, options", 0,
+             k_options)
