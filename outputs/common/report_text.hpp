@@ -63,9 +63,9 @@ void for_each_utf8(std::string_view s, std::string& out, Ascii&& ascii) {
     }
 }
 
-/// `s` as a JSON string literal, quotes included.
-inline std::string json_string(std::string_view s) {
-    std::string out = "\"";
+/// Appends `s` to `out` as a JSON string literal, quotes included.
+inline void append_json_string(std::string& out, std::string_view s) {
+    out += '"';
     for_each_utf8(s, out, [&](char c) {
         switch (c) {
             case '"':
@@ -95,6 +95,12 @@ inline std::string json_string(std::string_view s) {
         }
     });
     out += '"';
+}
+
+/// `s` as a JSON string literal, quotes included.
+inline std::string json_string(std::string_view s) {
+    std::string out;
+    append_json_string(out, s);
     return out;
 }
 
@@ -148,6 +154,29 @@ inline std::string json_number(double v) {
     std::snprintf(buf, sizeof buf, "%.9g", v);
     return buf;
 }
+
+/// Appends "2026-11-25T15:00:00.123456Z" for microseconds since the Unix epoch, formatting the
+/// date and time only when the second changes (event streams ask for many times per second).
+class Iso8601Writer {
+public:
+    void append(std::string& out, std::int64_t micros) {
+        const std::int64_t second = micros / 1'000'000;
+        if (second != m_second) {
+            m_second = second;
+            const std::time_t secs = static_cast<std::time_t>(second);
+            std::tm tm{};
+            gmtime_r(&secs, &tm);
+            std::strftime(m_prefix, sizeof m_prefix, "%Y-%m-%dT%H:%M:%S", &tm);
+        }
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%s.%06lldZ", m_prefix, static_cast<long long>(micros % 1'000'000));
+        out += buf;
+    }
+
+private:
+    std::int64_t m_second = -1;
+    char m_prefix[32] = {};
+};
 
 /// "2026-11-25T15:00:00.123456Z" for microseconds since the Unix epoch.
 inline std::string iso8601(std::int64_t micros) {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Benchmark: loads-runner against wrk, side by side, on the same nginx on loopback.
 #
-#   tools/bench/http_get.sh [--duration S] [--connections N] [--rounds R] [--no-build]
+#   tools/bench/http_get.sh [--duration S] [--connections N] [--rounds R] [--no-build] [-- RUNNER ARGS]
+#
+# Arguments after `--` go to loads-runner, e.g. `-- --output file --output-file-filename /dev/null`
+# to measure the cost of an output that takes every event.
 #
 # nginx (one worker process, pinned to CPU 0) answers a short 200. wrk -t1 -cN and loads-runner
 # --threads 1 -u N (one GET + one assertEqual per test, plugins/bench), both pinned to CPU 1,
@@ -14,20 +17,22 @@ duration=10
 connections=100
 rounds=3
 build=1
+runner_args=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --duration) duration="$2"; shift 2 ;;
         --connections) connections="$2"; shift 2 ;;
         --rounds) rounds="$2"; shift 2 ;;
         --no-build) build=0; shift ;;
-        *) echo "usage: $0 [--duration S] [--connections N] [--rounds R] [--no-build]" >&2; exit 2 ;;
+        --) shift; runner_args=("$@"); break ;;
+        *) echo "usage: $0 [--duration S] [--connections N] [--rounds R] [--no-build] [-- RUNNER ARGS]" >&2; exit 2 ;;
     esac
 done
 
 "$root/tools/install-deps.sh" --bench
 if ((build)); then
     cmake --preset release -S "$root" -DLOADS_BUILD_TESTS=OFF >/dev/null
-    cmake --build "$root/build/release" --target loads-runner bench >/dev/null
+    cmake --build "$root/build/release" --target loads-runner bench >/dev/null  # the outputs come with the runner
 fi
 runner="$root/build/release/bin/loads-runner"
 libdir="$root/build/release/lib"
@@ -69,7 +74,7 @@ for round in $(seq "$rounds"); do
     wrk_rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$wrk_out")
 
     loads_out=$(LOADS_PATH="$libdir" taskset -c 1 "$runner" bench.Bench.test_get --server-url "$url" --threads 1 \
-        -u "$connections" -d "$duration")
+        -u "$connections" -d "$duration" ${runner_args[@]+"${runner_args[@]}"})
     hits=$(awk '/^Hits:/ {print $2}' <<<"$loads_out")
     secs=$(awk '/^Duration:/ {print $2}' <<<"$loads_out")
     failed=$(awk '/^(Errors|Failures):/ {n += $2} END {print n + 0}' <<<"$loads_out")
@@ -83,5 +88,5 @@ loads_median=$(printf '%s' "$loads_all" | median)
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); nginx: 1 worker on CPU 0; clients on CPU 1"
 echo "wrk -t1 -c$connections -d${duration}s (median of $rounds):                 $wrk_median req/s"
-echo "loads-runner --threads 1 -u $connections -d $duration (median of $rounds): $loads_median req/s"
+echo "loads-runner --threads 1 -u $connections -d $duration${runner_args[*]:+ ${runner_args[*]}} (median of $rounds): $loads_median req/s"
 awk -v l="$loads_median" -v w="$wrk_median" 'BEGIN {printf "ratio loads/wrk: %.2f\n", l / w}'
