@@ -5,8 +5,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
+import subprocess
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 
 import harness
@@ -181,6 +184,39 @@ class Outputs(harness.ServerTestCase):
         self.assertUsageError(r, "output-nosuch-filename")
 
 
+class OutputFailures(harness.ServerTestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, self.tmp)
+
+    def test_an_output_that_cannot_write_is_exit_5_and_the_others_still_report(self):
+        junit = os.path.join(self.tmp, "junit.xml")
+        r = harness.run("fixtures.Lifecycle.test_count", "--hits", "2", "--output", "json",
+                        "--output-json-filename", "/dev/full", "--output", "junit", "--output-junit-filename", junit)
+        self.assertEqual(r.rc, 5, repr(r))
+        self.assertEqual(r.err.strip().splitlines(),
+                         ["loads-runner: output 'json' failed: cannot write '/dev/full': No space left on device"])
+        self.assertEqual(r.field("Success"), 2)  # stdout still printed its summary
+        self.assertEqual(ET.parse(junit).getroot().find("testsuite/properties/property[@name='loads.executions']")
+                         .get("value"), "2")
+
+    def test_interrupted_run_still_writes_every_report(self):
+        report = os.path.join(self.tmp, "report.json")
+        env = dict(os.environ, LOADS_PATH=f"{harness.LIB_DIR}:{harness.FIXTURE_DIR}")
+        proc = subprocess.Popen([harness.RUNNER, "fixtures.Slow.test_get_and_pause", "--server-url", self.server.url,
+                                 "-d", "60", "-u", "4", "--output", "json", "--output-json-filename", report],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 130, err)
+        with open(report) as f:
+            data = json.load(f)
+        self.assertTrue(data["interrupted"])
+        self.assertEqual(data["totals"]["hits"], int(re.search(r"^Hits: (\d+)$", out, re.M).group(1)))
+        self.assertGreater(data["totals"]["hits"], 20)
+
+
 class SlowOutputs(harness.ServerTestCase):
     def test_a_slow_output_delays_only_itself(self):
         """50 ms per hit event: an output in the load's path would allow 20 hits in the run's
@@ -199,6 +235,21 @@ class SlowOutputs(harness.ServerTestCase):
         self.assertEqual(int(fields["hit_events"]), hits)  # nothing lost on the way
         self.assertEqual(int(fields["hits"]), hits)
         self.assertLess(float(fields["elapsed"]), 2.5)  # the run itself did not wait for the output
+
+    def test_an_output_written_in_c(self):
+        tmp = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, tmp)
+        counts = os.path.join(tmp, "counts.txt")
+        r = harness.run("fixtures.Slow.test_get_and_pause", "--server-url", self.server.url, "-u", "2",
+                        "--duration", "1.5", "--output", "c_output", "--output-c-output-filename", counts)
+        self.assertRun(r, 0)
+        with open(counts) as f:
+            fields = dict(item.split("=") for item in f.read().split())
+        self.assertEqual(int(fields["hit_events"]), r.field("Hits"))
+        self.assertEqual(int(fields["hits"]), r.field("Hits"))
+        self.assertEqual(fields["urls"], "1")
+        self.assertEqual(fields["final"], "1")
+        self.assertGreaterEqual(int(fields["refreshes"]), 1)
 
     def test_float_option_is_checked(self):
         r = harness.run("fixtures.Lifecycle.test_count", "--output", "slowcount", "--output-slowcount-delay", "soon")
