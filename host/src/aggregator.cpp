@@ -10,22 +10,16 @@ void Aggregator::absorb(RunStats& delta) {
     }
     {
         std::lock_guard lock(m_mutex);
-        m_total.merge(delta);
-        m_interval.merge(delta);
+        m_pending.merge(delta);
     }
     delta.clear();
 }
 
-RunStats Aggregator::snapshot() const {
+RunStats Aggregator::take() {
+    RunStats taken;
     std::lock_guard lock(m_mutex);
-    return m_total;
-}
-
-std::pair<RunStats, RunStats> Aggregator::snapshot_and_interval() {
-    std::lock_guard lock(m_mutex);
-    std::pair<RunStats, RunStats> out{m_total, std::move(m_interval)};
-    m_interval = RunStats{};
-    return out;
+    std::swap(taken, m_pending);
+    return taken;
 }
 
 }  // namespace loads::host

@@ -1,6 +1,6 @@
 // Aggregator: where the per-thread RunStats meet. Workers hand over what they measured on a timer
-// and at the end (one lock per hand-over, never per request); readers take a merged snapshot of
-// the whole run, and the outputs' refresh takes what arrived since its previous call.
+// and at the end (one lock per hand-over, never per request); the engine takes what arrived, about
+// every second, and keeps the run's total itself, so no big copy ever happens under the lock.
 #pragma once
 
 #include <mutex>
@@ -11,19 +11,14 @@ namespace loads::host {
 
 class Aggregator {
 public:
-    /// Merges `delta` into the total and the current interval and clears it, so the caller keeps
-    /// recording from zero.
+    /// Merges `delta` into what is pending and clears it, so the caller keeps recording from zero.
     void absorb(RunStats& delta);
-    /// A copy of everything absorbed so far.
-    RunStats snapshot() const;
-    /// The total so far and what was absorbed since the previous call (which starts a new
-    /// interval), taken together so the two agree.
-    std::pair<RunStats, RunStats> snapshot_and_interval();
+    /// Everything absorbed since the previous call.
+    RunStats take();
 
 private:
-    mutable std::mutex m_mutex;
-    RunStats m_total;
-    RunStats m_interval;
+    std::mutex m_mutex;
+    RunStats m_pending;
 };
 
 }  // namespace loads::host

@@ -27,21 +27,25 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
     std::string section;
     std::string raw;
     int number = 0;
-    // After a key line, an indented line continues its value (appended when the key was kept).
+    // After a key line, a line indented deeper than the key continues its value (appended when
+    // the key was kept), as in Python's configparser.
     enum class After { other, kept_key, skipped_key } after = After::other;
+    std::size_t key_indent = 0;
     while (std::getline(in, raw)) {
         ++number;
         const std::string line = trim(raw);
         if (line.empty() || line[0] == '#' || line[0] == ';') {
             continue;
         }
-        if ((raw[0] == ' ' || raw[0] == '\t') && after != After::other) {
+        const std::size_t indent = raw.find_first_not_of(" \t");
+        if (after != After::other && indent > key_indent) {
             if (after == After::kept_key) {
                 entries.back().value += "\n" + line;
             }
             continue;
         }
         after = After::other;
+        key_indent = indent;
         if (line.front() == '[') {
             if (line.back() != ']') {
                 throw UsageError(path + ":" + std::to_string(number) + ": malformed section header '" + line +

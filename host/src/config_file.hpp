@@ -1,8 +1,8 @@
 // Config file (--config): the INI `[loads]` section, whose keys are the long option names
 // (`server_url` and `server-url` alike) plus `fqn` for the test, and the `[output]` section,
-// whose key `json_filename` is the option --output-json-filename (the seed's convention). An
-// indented line continues the value above it (the seed's multi-line lists). Other sections are
-// left to the observers. The command line always wins over the file.
+// whose key `json_filename` is the option --output-json-filename (the seed's convention). A line
+// indented deeper than the key above it continues that key's value (the seed's multi-line lists). Other
+// sections are left to the observers. The command line always wins over the file.
 #pragma once
 
 #include <string>

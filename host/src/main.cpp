@@ -133,8 +133,7 @@ int run(const std::vector<std::string>& args) {
     report.fqn = fqn.str();
 
     // 5. Every output writes its report, even after a Ctrl-C: nothing measured is lost.
-    const std::vector<std::string> output_problems =
-        hub.finish(engine.aggregator(), report, report.interrupted ? 0.0 : 1.0);
+    const std::vector<std::string> output_problems = hub.finish(report, engine.take_last_interval());
     for (const auto& line : output_problems) {
         std::cerr << "loads-runner: " << line << '\n';
     }

@@ -169,33 +169,16 @@ std::vector<std::pair<std::string, std::string>> describe_run_options(const Opti
 }
 
 void check_output_value(const OutputOption& option, const std::string& key, std::string& value) {
-    auto bad = [&](const char* what) {
-        return UsageError("--" + key + " takes " + what + ", not '" + value + "'");
-    };
-    if (option.type == LOADS_OPTION_INT) {
-        std::size_t used = 0;
-        try {
-            (void)std::stoll(value, &used);
-        } catch (const std::exception&) {
-            throw bad("an integer");
-        }
-        if (used != value.size()) {
-            throw bad("an integer");
-        }
-    } else if (option.type == LOADS_OPTION_FLOAT) {
-        char* end = nullptr;
-        const double v = std::strtod(value.c_str(), &end);
-        if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(v)) {
-            throw bad("a number");
-        }
-    } else if (option.type == LOADS_OPTION_BOOL) {
-        const auto b = bool_value(value);
-        if (!b) {
-            throw bad("true or false");
-        }
-        value = *b ? "true" : "false";
+    const auto normalised = normalised_option_value(option.type, value);
+    if (!normalised) {
+        throw UsageError("--" + key + " takes " + option_type_text(option.type) + ", not '" + value + "'");
     }
+    value = *normalised;
 }
+
+// Long options must be written in full: a guessed abbreviation (`--conf`) would be accepted by
+// the real parse but missed by the prescan that reads --config and --test-dir first.
+constexpr int k_style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
 
 }  // namespace
 
@@ -209,8 +192,16 @@ std::vector<std::shared_ptr<const OutputPlugin>> load_outputs(const std::vector<
             names.push_back(r);
         }
     }
+    std::map<std::string, std::string> keys;  // option key → the output declaring it
     for (const auto& name : names) {
         plugins.push_back(OutputPlugin::load(name, search));
+        for (const OutputOption& option : plugins.back()->options()) {
+            const std::string key = output_option_key(name, option.name);
+            if (const auto [it, fresh] = keys.emplace(key, name); !fresh) {
+                throw UsageError("outputs '" + it->second + "' and '" + name +
+                                 "' both declare the option --" + key);
+            }
+        }
     }
     return plugins;
 }
@@ -254,7 +245,8 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
     Described d = describe(o, o.output_plugins);
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(args).options(d.all).positional(d.positional).run(), vm);
+        po::store(po::command_line_parser(args).options(d.all).positional(d.positional).style(k_style).run(),
+                  vm);
         if (!pre.config.empty()) {
             const std::string& path = pre.config;
             std::vector<std::string> file_args;
@@ -282,7 +274,7 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
             }
             // store() keeps values already set on the command line: the command line wins
             // (--output is composing: both add up).
-            po::store(po::command_line_parser(file_args).options(d.all).run(), vm);
+            po::store(po::command_line_parser(file_args).options(d.all).style(k_style).run(), vm);
         }
         po::notify(vm);
     } catch (const po::error& e) {

@@ -31,7 +31,7 @@ void OutputChannel::push_events(std::shared_ptr<const EventBatch> batch) {
         std::lock_guard lock(m_mutex);
         const std::size_t bytes = batch->events.footprint();
         if (m_queued_bytes + bytes > k_max_queued_bytes) {
-            m_dropped += batch->events.records().size();
+            m_dropped.fetch_add(batch->events.records().size(), std::memory_order_relaxed);
             return;
         }
         m_queued_bytes += bytes;
@@ -51,6 +51,11 @@ void OutputChannel::push_progress(const loads_progress& progress) {
 void OutputChannel::push_refresh(std::shared_ptr<const Snapshot> snapshot) {
     {
         std::lock_guard lock(m_mutex);
+        if (m_queued_refreshes >= k_max_queued_refreshes) {
+            m_dropped_refreshes.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        ++m_queued_refreshes;
         m_queue.emplace_back(std::move(snapshot));
     }
     m_wake.notify_one();
@@ -101,6 +106,8 @@ void OutputChannel::thread_main() {
                 m_queue.pop_front();
                 if (const auto* batch = std::get_if<std::shared_ptr<const EventBatch>>(&*item)) {
                     m_queued_bytes -= (*batch)->events.footprint();
+                } else if (std::holds_alternative<std::shared_ptr<const Snapshot>>(*item)) {
+                    --m_queued_refreshes;
                 }
             }
         }

@@ -27,6 +27,8 @@ public:
     /// Events queued for one output beyond this many bytes are dropped (and counted) rather than
     /// letting a stuck output eat the machine's memory.
     static constexpr std::size_t k_max_queued_bytes = std::size_t{512} << 20;
+    /// Refreshes queued beyond this many (an hour's worth) are dropped (and counted) likewise.
+    static constexpr std::size_t k_max_queued_refreshes = 3600;
 
     /// Takes ownership of `instance` (made by the plugin's create).
     OutputChannel(std::shared_ptr<const OutputPlugin> plugin, void* instance);
@@ -49,7 +51,11 @@ public:
     /// @return the output's error message, empty when it succeeded.
     std::string wait();
 
-    std::uint64_t dropped_events() const noexcept { return m_dropped; }
+    /// Read after wait(), or any time (the counts may still grow while workers run).
+    std::uint64_t dropped_events() const noexcept { return m_dropped.load(std::memory_order_relaxed); }
+    std::uint64_t dropped_refreshes() const noexcept {
+        return m_dropped_refreshes.load(std::memory_order_relaxed);
+    }
 
 private:
     struct Finish {
@@ -69,7 +75,9 @@ private:
     std::deque<Item> m_queue;
     std::optional<loads_progress> m_progress;  ///< Only the latest matters.
     std::size_t m_queued_bytes = 0;
-    std::uint64_t m_dropped = 0;
+    std::size_t m_queued_refreshes = 0;
+    std::atomic<std::uint64_t> m_dropped{0};
+    std::atomic<std::uint64_t> m_dropped_refreshes{0};
     std::atomic<bool> m_failed{false};  ///< start failed: the output gets nothing more.
     bool m_done = false;
     std::string m_error;

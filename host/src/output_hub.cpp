@@ -34,14 +34,13 @@ void OutputHub::on_progress(const ProgressInfo& info) {
     }
 }
 
-void OutputHub::on_refresh(Aggregator& aggregator, const ProgressInfo& info) {
+void OutputHub::on_refresh(const RunStats& total, RunStats interval, const ProgressInfo& info) {
     if (!m_refresh) {
         return;
     }
-    auto [total, interval] = aggregator.snapshot_and_interval();
     auto snapshot = std::make_shared<const Snapshot>(
-        std::move(total), std::move(interval), SnapshotTimes{info.elapsed, info.fraction, m_interval_start},
-        false, false);
+        total, std::move(interval), SnapshotTimes{info.elapsed, info.fraction, m_interval_start}, false,
+        false);
     m_interval_start = info.elapsed;
     for (auto& c : m_channels) {
         if (c->wants_refresh()) {
@@ -50,11 +49,10 @@ void OutputHub::on_refresh(Aggregator& aggregator, const ProgressInfo& info) {
     }
 }
 
-std::vector<std::string> OutputHub::finish(Aggregator& aggregator, const RunReport& report, double progress) {
-    auto [total, interval] = aggregator.snapshot_and_interval();
+std::vector<std::string> OutputHub::finish(const RunReport& report, RunStats last_interval) {
     auto snapshot = std::make_shared<const Snapshot>(
-        std::move(total), std::move(interval),
-        SnapshotTimes{report.duration_seconds, progress, m_interval_start}, true, report.interrupted);
+        report.stats, std::move(last_interval),
+        SnapshotTimes{report.duration_seconds, report.progress, m_interval_start}, true, report.interrupted);
     std::vector<std::string> problems;
     for (auto& c : m_channels) {
         c->push_finish(snapshot);
@@ -64,9 +62,10 @@ std::vector<std::string> OutputHub::finish(Aggregator& aggregator, const RunRepo
         if (!error.empty()) {
             problems.push_back("output '" + c->plugin().name() + "' " + error);
         }
-        if (c->dropped_events() > 0) {
+        if (c->dropped_events() > 0 || c->dropped_refreshes() > 0) {
             problems.push_back("output '" + c->plugin().name() + "' fell behind and missed " +
-                               std::to_string(c->dropped_events()) + " events");
+                               std::to_string(c->dropped_events()) + " events and " +
+                               std::to_string(c->dropped_refreshes()) + " refreshes");
         }
     }
     return problems;

@@ -21,12 +21,13 @@ public:
     std::uint32_t wanted_events() const noexcept override { return m_wanted; }
     void publish(std::shared_ptr<const EventBatch> batch) override;
     void on_progress(const ProgressInfo& progress) override;
-    void on_refresh(Aggregator& aggregator, const ProgressInfo& progress) override;
+    void on_refresh(const RunStats& total, RunStats interval, const ProgressInfo& progress) override;
 
-    /// Gives every output the final figures and waits for all of them.
+    /// Gives every output the final figures (`last_interval`: what came after the last refresh)
+    /// and waits for all of them.
     /// @return one line per output that failed ("output 'json' failed: ..."), and per output that
     /// fell behind and lost events.
-    std::vector<std::string> finish(Aggregator& aggregator, const RunReport& report, double progress);
+    std::vector<std::string> finish(const RunReport& report, RunStats last_interval);
 
 private:
     std::vector<std::unique_ptr<OutputChannel>> m_channels;

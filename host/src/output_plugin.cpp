@@ -1,6 +1,7 @@
 #include "output_plugin.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdlib>
 
@@ -17,17 +18,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool valid_name(std::string_view name, bool dash_allowed) {
+// Output names: [a-z0-9_] (they are C identifiers in LOADS_OUTPUT); option names: [a-z0-9-].
+bool valid_name(std::string_view name, char separator) {
     if (name.empty() || name.size() > 64) {
         return false;
     }
     return std::all_of(name.begin(), name.end(), [&](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || (dash_allowed && c == '-');
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == separator;
     });
 }
 
 std::vector<fs::path> candidates(const std::string& name, const std::vector<fs::path>& search) {
-    std::vector<fs::path> out{builtin_output_dir() / ("lib" + name + ".so")};
+    std::vector<fs::path> out;
+    if (const fs::path builtin = builtin_output_dir(); !builtin.empty()) {
+        out.push_back(builtin / ("lib" + name + ".so"));
+    }
     for (const auto& dir : search) {
         out.push_back(dir / ("lib" + name + ".so"));
     }
@@ -61,6 +66,49 @@ std::vector<std::string> builtin_output_names() {
     return names;
 }
 
+std::optional<std::string> normalised_option_value(std::int32_t type, const std::string& value) {
+    if (type == LOADS_OPTION_INT) {
+        std::size_t used = 0;
+        try {
+            (void)std::stoll(value, &used);
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+        return used == value.size() ? std::optional(value) : std::nullopt;
+    }
+    if (type == LOADS_OPTION_FLOAT) {
+        char* end = nullptr;
+        const double v = std::strtod(value.c_str(), &end);
+        if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(v)) {
+            return std::nullopt;
+        }
+        return value;
+    }
+    if (type == LOADS_OPTION_BOOL) {
+        if (value == "true" || value == "True" || value == "yes" || value == "on" || value == "1") {
+            return "true";
+        }
+        if (value == "false" || value == "False" || value == "no" || value == "off" || value == "0") {
+            return "false";
+        }
+        return std::nullopt;
+    }
+    return value;
+}
+
+const char* option_type_text(std::int32_t type) {
+    switch (type) {
+        case LOADS_OPTION_INT:
+            return "an integer";
+        case LOADS_OPTION_FLOAT:
+            return "a number";
+        case LOADS_OPTION_BOOL:
+            return "true or false";
+        default:
+            return "text";
+    }
+}
+
 std::string output_option_key(const std::string& output, const std::string& option) {
     std::string key = "output-" + output + "-" + option;
     std::replace(key.begin(), key.end(), '_', '-');
@@ -69,7 +117,7 @@ std::string output_option_key(const std::string& output, const std::string& opti
 
 std::shared_ptr<const OutputPlugin> OutputPlugin::load(const std::string& name,
                                                        const std::vector<fs::path>& search) {
-    if (!valid_name(name, false)) {
+    if (!valid_name(name, '_')) {
         throw UsageError("invalid output name '" + name + "': use lower case letters, digits and '_'");
     }
     fs::path file;
@@ -126,7 +174,10 @@ std::shared_ptr<const OutputPlugin> OutputPlugin::load(const std::string& name,
                          std::to_string(LOADS_ABI_MAJOR) + ".2 to " + std::to_string(LOADS_ABI_MAJOR) + "." +
                          std::to_string(LOADS_ABI_MINOR) + "; rebuild the output against this SDK");
     }
-    if (d->struct_size < sizeof(loads_output_v1) || d->create == nullptr || d->destroy == nullptr ||
+    // The 1.2 layout is the least a plugin may have; slots appended later are read only when
+    // struct_size covers them.
+    constexpr std::size_t k_v12_size = offsetof(loads_output_v1, finish) + sizeof(d->finish);
+    if (d->struct_size < k_v12_size || d->create == nullptr || d->destroy == nullptr ||
         d->finish == nullptr || (d->option_count > 0 && d->options == nullptr)) {
         throw UsageError(file.string() + ": output '" + name + "' has an incomplete descriptor");
     }
@@ -143,10 +194,19 @@ std::shared_ptr<const OutputPlugin> OutputPlugin::load(const std::string& name,
         const loads_option_v1& o = d->options[i];
         OutputOption option{std::string(text(o.name)), std::string(text(o.help)), o.type,
                             std::string(text(o.default_value))};
-        if (!valid_name(option.name, true) || o.type < LOADS_OPTION_STRING || o.type > LOADS_OPTION_BOOL) {
+        if (!valid_name(option.name, '-') || o.type < LOADS_OPTION_STRING || o.type > LOADS_OPTION_BOOL) {
             throw UsageError(file.string() + ": output '" + name + "' declares an invalid option '" +
-                             option.name + "'");
+                             option.name + "' (names are lower case letters, digits and '-')");
         }
+        // A default is what create receives when the option is not given: it must be a value
+        // of the option's type like any other.
+        const auto normalised = normalised_option_value(o.type, option.default_value);
+        if (!normalised) {
+            throw UsageError(file.string() + ": output '" + name + "' declares option '" + option.name +
+                             "' with the default '" + option.default_value + "', which is not " +
+                             option_type_text(o.type));
+        }
+        option.default_value = *normalised;
         plugin->m_options.push_back(std::move(option));
     }
     return plugin;

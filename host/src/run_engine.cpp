@@ -18,6 +18,12 @@ constexpr auto k_refresh_period = std::chrono::seconds(1);
 constexpr auto k_stop_timeout = std::chrono::seconds(5);
 }  // namespace
 
+RunStats RunEngine::collect() {
+    RunStats interval = m_aggregator.take();
+    m_total.merge(interval);
+    return interval;
+}
+
 RunReport RunEngine::run(const RunPlan& plan, RunListener& listener, const std::atomic<bool>& interrupt) {
     RunReport report;
     report.started = std::chrono::system_clock::now();
@@ -98,7 +104,8 @@ RunReport RunEngine::run(const RunPlan& plan, RunListener& listener, const std::
             if (now >= next_refresh) {
                 next_refresh = now + k_refresh_period;
                 info.elapsed = std::chrono::duration<double>(now - run_start).count();
-                listener.on_refresh(m_aggregator, info);
+                RunStats interval = collect();
+                listener.on_refresh(m_total, std::move(interval), info);
             }
         }
         finished_before += finished_now();
@@ -120,12 +127,14 @@ RunReport RunEngine::run(const RunPlan& plan, RunListener& listener, const std::
         }
     }
     report.duration_seconds = std::chrono::duration<double>(clock::now() - run_start).count();
-    report.stats = m_aggregator.snapshot();
+    m_last_interval = collect();
+    report.stats = m_total;
     if (!report.interrupted) {
         info.fraction = 1.0;
         info.elapsed = report.duration_seconds;
         listener.on_progress(info);
     }
+    report.progress = info.fraction;
     return report;
 }
 

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "aggregator.hpp"
 #include "event_sink.hpp"
+#include "run_stats.hpp"
 
 namespace loads::host {
 
@@ -21,8 +21,9 @@ class RunListener : public EventSink {
 public:
     /// Engine thread, about every 100 ms. Must return quickly.
     virtual void on_progress(const ProgressInfo& progress) = 0;
-    /// Engine thread, about every second: take the figures from `aggregator`. Must return quickly.
-    virtual void on_refresh(Aggregator& aggregator, const ProgressInfo& progress) = 0;
+    /// Engine thread, about every second: the run's `total` so far and the `interval` since the
+    /// previous refresh. Must return quickly.
+    virtual void on_refresh(const RunStats& total, RunStats interval, const ProgressInfo& progress) = 0;
 };
 
 }  // namespace loads::host

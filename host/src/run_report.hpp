@@ -14,6 +14,7 @@ struct RunReport {
     std::chrono::system_clock::time_point started;
     double duration_seconds = 0;
     bool interrupted = false;  ///< Stopped by a signal before the plan was complete.
+    double progress = 0;       ///< How much of the plan was done, 0..1.
     /// Worker threads that still had users running well after those users were cancelled (a test
     /// that swallows loads::Cancelled in a loop). They were left behind: the process must end
     /// without waiting for them.

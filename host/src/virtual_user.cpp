@@ -43,7 +43,7 @@ void VirtualUser::run(Yield yield) {
 
     void* instance = klass->create(host_api(), handle(), &config);
     if (instance == nullptr) {
-        m_recorder.begin_test(0, 0);
+        m_recorder.begin_test(m_plan.duration ? 0 : m_plan.hits.front(), 1);
         m_recorder.problem(ProblemKind::error, "std::bad_alloc",
                            "out of memory while creating the test instance", {}, 0);
         m_recorder.end_test(LOADS_STATUS_ERROR);

@@ -44,12 +44,26 @@ inline std::size_t utf8_sequence(std::string_view s, std::size_t i) {
     return n;
 }
 
-/// Calls out(piece) for `s` with invalid UTF-8 bytes replaced by U+FFFD and ASCII bytes passed
-/// one by one to `ascii(c)` (which may escape them).
+/// True for U+FFFE and U+FFFF, which are valid UTF-8 but no XML 1.0 character.
+inline bool xml_noncharacter(std::string_view s, std::size_t i, std::size_t n) {
+    return n == 3 && static_cast<unsigned char>(s[i]) == 0xEF &&
+           static_cast<unsigned char>(s[i + 1]) == 0xBF &&
+           (static_cast<unsigned char>(s[i + 2]) & 0xFE) == 0xBE;
+}
+
+/// Appends `s` to `out` with invalid UTF-8 bytes replaced by U+FFFD (and, with `for_xml`, the
+/// noncharacters XML refuses too), passing ASCII bytes one by one to `ascii(c)` (which may
+/// escape them).
 template <class Ascii>
-void for_each_utf8(std::string_view s, std::string& out, Ascii&& ascii) {
+void for_each_utf8(std::string_view s, std::string& out, Ascii&& ascii, bool for_xml = false) {
     for (std::size_t i = 0; i < s.size();) {
-        const std::size_t n = utf8_sequence(s, i);
+        std::size_t n = utf8_sequence(s, i);
+        if (n == 0 || (for_xml && xml_noncharacter(s, i, n))) {
+            n = n == 0 ? 1 : n;
+            out += "\xEF\xBF\xBD";
+            i += n;
+            continue;
+        }
         if (n == 0) {
             out += "\xEF\xBF\xBD";
             ++i;
@@ -108,40 +122,43 @@ inline std::string json_string(std::string_view s) {
 /// become U+FFFD; newlines and tabs are kept as character references so attributes keep them.
 inline std::string xml_text(std::string_view s) {
     std::string out;
-    for_each_utf8(s, out, [&](char c) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&apos;";
-                break;
-            case '\n':
-                out += "&#10;";
-                break;
-            case '\r':
-                out += "&#13;";
-                break;
-            case '\t':
-                out += "&#9;";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    out += "\xEF\xBF\xBD";
-                } else {
-                    out += c;
-                }
-        }
-    });
+    for_each_utf8(
+        s, out,
+        [&](char c) {
+            switch (c) {
+                case '&':
+                    out += "&amp;";
+                    break;
+                case '<':
+                    out += "&lt;";
+                    break;
+                case '>':
+                    out += "&gt;";
+                    break;
+                case '"':
+                    out += "&quot;";
+                    break;
+                case '\'':
+                    out += "&apos;";
+                    break;
+                case '\n':
+                    out += "&#10;";
+                    break;
+                case '\r':
+                    out += "&#13;";
+                    break;
+                case '\t':
+                    out += "&#9;";
+                    break;
+                default:
+                    if (static_cast<unsigned char>(c) < 0x20) {
+                        out += "\xEF\xBF\xBD";
+                    } else {
+                        out += c;
+                    }
+            }
+        },
+        true);
     return out;
 }
 

@@ -5,9 +5,12 @@
 // are XML-escaped; a response's result is "Failure" for statuses >= 400; `step` numbers the
 // requests of one test execution (FunkLoad's pages) and suite/name are filled in; times keep
 // their milliseconds.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -49,12 +52,17 @@ struct Execution {
 
 class FunkloadOutput final : public loads::Output {
 public:
-    explicit FunkloadOutput(const loads::OutputOptions& options) : m_path(options.string("filename")) {
-        m_file = loads::open_file(m_path, "w");
+    // Written as the run goes into `<filename>.partial`, renamed at the end: a run that never
+    // finishes leaves an earlier report as it was.
+    explicit FunkloadOutput(const loads::OutputOptions& options)
+        : m_path(options.string("filename")), m_partial(m_path == "-" ? m_path : m_path + ".partial") {
+        loads::check_writable(m_path);
+        m_file = loads::open_file(m_partial, "w");
     }
     ~FunkloadOutput() override {
         if (m_file != nullptr && m_file != stdout) {
             std::fclose(m_file);
+            std::remove(m_partial.c_str());
         }
     }
 
@@ -150,7 +158,10 @@ public:
         write("</funkload>\n");
         std::FILE* f = m_file;
         m_file = nullptr;
-        loads::close_file(f, m_path);
+        loads::close_file(f, m_partial);
+        if (m_partial != m_path && std::rename(m_partial.c_str(), m_path.c_str()) != 0) {
+            throw std::runtime_error("cannot write '" + m_path + "': " + std::strerror(errno));
+        }
     }
 
 private:
@@ -185,6 +196,7 @@ private:
     }
 
     std::string m_path;
+    std::string m_partial;
     std::FILE* m_file = nullptr;
     std::string m_suite;
     std::string m_name;

@@ -16,18 +16,11 @@ using loads::outputs::html::Timeline;
 
 class HtmlOutput final : public loads::Output {
 public:
-    // Opened now, so an unwritable path stops the runner before any load is made.
-    explicit HtmlOutput(const loads::OutputOptions& options)
-        : m_path(options.string("filename")), m_file(loads::open_file(m_path)) {}
-
-    ~HtmlOutput() override {
-        if (m_file != nullptr && m_file != stdout) {
-            std::fclose(m_file);
-        }
+    // Checked now, so an unwritable path stops the runner before any load is made; written
+    // only at the end, so an earlier report stays whole until then.
+    explicit HtmlOutput(const loads::OutputOptions& options) : m_path(options.string("filename")) {
+        loads::check_writable(m_path);
     }
-
-    HtmlOutput(const HtmlOutput&) = delete;
-    HtmlOutput& operator=(const HtmlOutput&) = delete;
 
     void start(const loads_run_info& run) override {
         m_run.fqn = loads::text(run.fqn);
@@ -52,17 +45,11 @@ public:
 
     void finish(const loads_snapshot& s) override {
         m_timeline.add_last(s, m_users);
-        const std::string page = loads::outputs::html::render_report(m_run, m_timeline, s);
-        // Handed over first: close_file closes it even when it throws.
-        std::FILE* f = m_file;
-        m_file = nullptr;
-        std::fwrite(page.data(), 1, page.size(), f);
-        loads::close_file(f, m_path);
+        loads::write_file(m_path, loads::outputs::html::render_report(m_run, m_timeline, s));
     }
 
 private:
     std::string m_path;
-    std::FILE* m_file;
     RunDescription m_run;
     Timeline m_timeline;
     std::uint32_t m_users = 0;

@@ -52,11 +52,7 @@ std::string cycle(const std::uint32_t* v, std::size_t n) {
 class JsonOutput final : public loads::Output {
 public:
     explicit JsonOutput(const loads::OutputOptions& options) : m_path(options.string("filename")) {
-        // Fail now, before any load, if the report could not be written.
-        std::FILE* probe = loads::open_file(m_path, "a");
-        if (probe != stdout) {
-            std::fclose(probe);
-        }
+        loads::check_writable(m_path);  // fail now, before any load, if the report could not be written
     }
 
     void start(const loads_run_info& run) override {

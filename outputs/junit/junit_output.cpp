@@ -34,10 +34,7 @@ std::string ms(std::uint64_t micros) {
 class JunitOutput final : public loads::Output {
 public:
     explicit JunitOutput(const loads::OutputOptions& options) : m_path(options.string("filename")) {
-        std::FILE* probe = loads::open_file(m_path, "a");  // fail before the run, not after it
-        if (probe != stdout) {
-            std::fclose(probe);
-        }
+        loads::check_writable(m_path);  // fail now, before any load, if the report could not be written
     }
 
     void start(const loads_run_info& run) override {

@@ -1,7 +1,10 @@
 // The stdout output, the default: a live progress bar while stdout is a terminal, then the
 // seed's summary on stdout and the digest of failures and errors on stderr.
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <stdexcept>
 
 #include <unistd.h>
 
@@ -43,7 +46,10 @@ public:
             std::fputc('\n', stdout);
         }
         std::fputs(loads::outputs::format_summary(*s.total, s.elapsed, m_started_us).c_str(), stdout);
-        std::fflush(stdout);
+        if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
+            throw std::runtime_error(std::string("cannot write the summary to stdout: ") +
+                                     std::strerror(errno));
+        }
         const std::string problems =
             loads::outputs::format_problems(*s.total, static_cast<std::size_t>(m_digest_rows));
         if (!problems.empty()) {

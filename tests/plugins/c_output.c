@@ -14,7 +14,7 @@ typedef struct counts {
 } counts;
 
 static void* create(const loads_output_config* config, loads_outcome* error) {
-    static const char message[] = "c_output needs --output-c_output-filename";
+    static const char message[] = "c_output needs --output-c-output-filename";
     counts* c = calloc(1, sizeof *c);
     if (c == NULL) {
         return NULL;

@@ -348,6 +348,19 @@ TEST_CASE("read_config_file: [output] keys and multi-line values") {
     CHECK(entries[2].value == "/tmp/r.json");
 }
 
+TEST_CASE("read_config_file: keys indented alike are separate keys") {
+    const TempFile file("[loads]\n  users = 2\n  hits = 3\n     5\n");
+    const auto entries = read_config_file(file.path());
+    REQUIRE(entries.size() == 2);
+    CHECK(entries[0].value == "2");
+    CHECK(entries[1].value == "3\n5");
+}
+
+TEST_CASE("long options must be written in full") {
+    CHECK(usage_error_of({"m.C.t", "--conf", "x.ini"}).find("unrecognised option '--conf'") !=
+          std::string::npos);
+}
+
 // These use the built-in outputs of the build tree (lib/loads/outputs beside bin/).
 TEST_CASE("output options: values, defaults and type checks") {
     SUBCASE("defaults and given values") {

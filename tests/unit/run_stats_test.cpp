@@ -306,17 +306,20 @@ TEST_CASE("Aggregator::absorb merges and clears the delta") {
     delta.record_hit("/a", 200, 30);
     agg.absorb(delta);
     agg.absorb(delta);  // absorbing an empty delta adds nothing
-    const RunStats snap = agg.snapshot();
-    CHECK(snap.hits() == 2);
-    CHECK(snap.latency().sum() == 40);
-    CHECK(snap.urls().at("/a").hits == 2);
-    CHECK(snap.counters().at("c") == 1);
+    const RunStats taken = agg.take();
+    CHECK(taken.hits() == 2);
+    CHECK(taken.latency().sum() == 40);
+    CHECK(taken.urls().at("/a").hits == 2);
+    CHECK(taken.counters().at("c") == 1);
 
-    // The snapshot is a copy: later absorbs do not change it.
+    // take() starts over: the next one holds only what came after.
     delta.record_hit("/b", 200, 5);
     agg.absorb(delta);
-    CHECK(snap.hits() == 2);
-    CHECK(agg.snapshot().hits() == 3);
+    CHECK(taken.hits() == 2);
+    const RunStats next = agg.take();
+    CHECK(next.hits() == 1);
+    CHECK(next.urls().count("/a") == 0);
+    CHECK(agg.take().empty());
 }
 
 TEST_CASE("per-thread RunStats absorbed concurrently add up exactly") {
@@ -385,7 +388,7 @@ TEST_CASE("per-thread RunStats absorbed concurrently add up exactly") {
         }
     }
 
-    const RunStats snap = agg.snapshot();
+    const RunStats snap = agg.take();
     CHECK(snap.hits() == hits);
     CHECK(snap.hits() == std::uint64_t(k_threads) * k_iterations);
     CHECK(snap.latency().sum() == sum);

@@ -84,3 +84,24 @@ TEST_CASE("Snapshot carries the total and the interval") {
     CHECK(s.final == 1);
     CHECK(s.interrupted == 0);
 }
+
+TEST_CASE("StatsView keeps every problem pointer valid with many problems") {
+    RunStats s;
+    for (int i = 0; i < 150; ++i) {
+        for (int n = 0; n <= i % 7; ++n) {
+            s.record_problem(ProblemKind::error, "E", "message " + std::to_string(i), "", 0);
+        }
+    }
+    const StatsView view(s);
+    const loads_stats& v = view.get();
+    REQUIRE(v.problem_count == 150);
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < v.problem_count; ++i) {
+        total += v.problems[i]->count;
+        CHECK(v.problems[i]->struct_size == sizeof(loads_problem));
+        if (i > 0) {
+            CHECK(v.problems[i - 1]->count >= v.problems[i]->count);
+        }
+    }
+    CHECK(total == s.errors());
+}

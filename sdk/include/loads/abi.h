@@ -444,13 +444,14 @@ typedef struct loads_run_info {
     size_t option_count;
 } loads_run_info;
 
-/// A latency distribution: a log-linear histogram (relative error below 0.1%) and figures read
-/// from it. FROZEN (it is embedded in other structs; new figures go into them).
+/// One bucket of a latency histogram. FROZEN.
 typedef struct loads_bucket {
     uint64_t upper_us; /**< Highest value the bucket holds, in microseconds. */
     uint64_t count;    /**< Values recorded in it (never 0: empty buckets are left out). */
 } loads_bucket;
 
+/// A latency distribution: a log-linear histogram (relative error below 0.1%) and figures read
+/// from it. FROZEN: it is embedded by value in other structs, so new figures go into those.
 typedef struct loads_latency {
     uint64_t count;  /**< Values recorded. */
     uint64_t sum_us; /**< Their sum (the mean is sum_us / count). */

@@ -23,6 +23,9 @@
 /// Built as `libtally.so` (loads_add_output_plugin in CMake), it runs with
 /// `loads-runner --output tally --output-tally-filename /tmp/t.txt module.Class.test`.
 ///
+/// Only the calls a class overrides are wired (the others stay NULL in the descriptor), so an
+/// output without `refresh` costs the runner no snapshot every second.
+///
 /// Threads: the constructor and destructor run on the runner's main thread; start, event,
 /// progress, refresh and finish run one at a time on a thread of the output's own, so an
 /// output needs no locking of its own state. Exceptions never cross into the runner: one thrown
@@ -41,6 +44,9 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "abi.h"
 
@@ -64,6 +70,10 @@ constexpr loads_option_v1 option(std::string_view name, std::string_view help, s
 class OutputOptions {
 public:
     explicit OutputOptions(const loads_output_config& config) noexcept : m_config(config) {}
+    // It refers to the runner's values, which live only during the constructor's call: read what
+    // you need there; never keep the object.
+    OutputOptions(const OutputOptions&) = delete;
+    OutputOptions& operator=(const OutputOptions&) = delete;
 
     /// The value as given (or the default). @throws std::invalid_argument for an undeclared name.
     std::string string(std::string_view name) const { return std::string(find(name)); }
@@ -119,11 +129,39 @@ inline std::FILE* open_file(const std::string& path, const char* mode = "w") {
 
 /// Flushes and closes a file from open_file; throws a one-line error if anything was lost.
 inline void close_file(std::FILE* f, const std::string& path) {
-    const bool failed = std::ferror(f) != 0 || std::fflush(f) != 0;
+    errno = 0;
+    const bool failed = std::fflush(f) != 0 || std::ferror(f) != 0;
+    const int flush_errno = errno;
     const bool close_failed = f != stdout && std::fclose(f) != 0;
     if (failed || close_failed) {
-        throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno ? errno : EIO));
+        const int why = flush_errno != 0 ? flush_errno : (errno != 0 ? errno : EIO);
+        throw std::runtime_error("cannot write '" + path + "': " + std::strerror(why));
     }
+}
+
+/// Throws a one-line std::runtime_error unless `path` ("-" is stdout) could be written, without
+/// touching it: an output checks its report's path when it is created, so a bad path stops the
+/// runner before the load, and an old report stays as it was until the new one is written.
+inline void check_writable(const std::string& path) {
+    if (path == "-") {
+        return;
+    }
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            throw std::runtime_error("cannot write '" + path + "': it is a directory");
+        }
+        if (::access(path.c_str(), W_OK) != 0) {
+            throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
+        }
+        return;
+    }
+    std::FILE* f = std::fopen(path.c_str(), "w");  // creatable? then leave nothing behind
+    if (f == nullptr) {
+        throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
+    }
+    std::fclose(f);
+    std::remove(path.c_str());
 }
 
 /// Writes `content` to `path` ("-": stdout) in one go; throws a one-line error on failure.
@@ -241,6 +279,20 @@ void output_quiet(void* self, F&& f) noexcept {
     }
 }
 
+// The runner skips the calls an output does not override (a NULL slot): no refresh snapshot is
+// even built when no output overrides refresh. `&O::f` names Output::f unless O declares its own.
+template <class O>
+constexpr bool overrides_start =
+    !std::is_same_v<decltype(&O::start), void (Output::*)(const loads_run_info&)>;
+template <class O>
+constexpr bool overrides_event = !std::is_same_v<decltype(&O::event), void (Output::*)(const loads_event&)>;
+template <class O>
+constexpr bool overrides_progress =
+    !std::is_same_v<decltype(&O::progress), void (Output::*)(const loads_progress&)>;
+template <class O>
+constexpr bool overrides_refresh =
+    !std::is_same_v<decltype(&O::refresh), void (Output::*)(const loads_snapshot&)>;
+
 template <class O>
 std::int32_t output_start(void* self, const loads_run_info* run, loads_outcome* error) noexcept {
     return output_guarded<O>(self, error, [&](O& o) { o.start(*run); });
@@ -285,28 +337,28 @@ std::int32_t output_finish(void* self, const loads_snapshot* snapshot, loads_out
 /// line for --help; `EVENTS` the mask of loads_event kinds wanted (0, LOADS_EVENTS_ALL or
 /// `1u << LOADS_EVENT_HIT | ...`); the optional last argument a constexpr array of
 /// loads_option_v1 made with loads::option. Use it once per output, at namespace scope.
-#define LOADS_OUTPUT(Class, NAME, DESCRIPTION, EVENTS, ...)                                           \
-    static_assert(std::is_base_of_v<::loads::Output, Class>,                                          \
-                  "LOADS_OUTPUT: " #Class " must derive from loads::Output");                         \
-    static_assert(std::is_constructible_v<Class, const ::loads::OutputOptions&>,                      \
-                  "LOADS_OUTPUT: " #Class " needs a constructor taking const loads::OutputOptions&"); \
-    static constexpr ::loads::detail::OptionTable loads_detail_options__##NAME =                      \
-        ::loads::detail::option_table(__VA_ARGS__);                                                   \
-    static constexpr ::loads_output_v1 loads_detail_output__##NAME = {                                \
-        sizeof(::loads_output_v1),                                                                    \
-        LOADS_ABI_MAJOR,                                                                              \
-        LOADS_ABI_MINOR,                                                                              \
-        ::loads::detail::literal(#NAME),                                                              \
-        ::loads::detail::literal(DESCRIPTION),                                                        \
-        loads_detail_options__##NAME.options,                                                         \
-        loads_detail_options__##NAME.count,                                                           \
-        (EVENTS),                                                                                     \
-        &::loads::detail::output_create<Class>,                                                       \
-        &::loads::detail::output_destroy<Class>,                                                      \
-        &::loads::detail::output_start<Class>,                                                        \
-        &::loads::detail::output_event<Class>,                                                        \
-        &::loads::detail::output_progress<Class>,                                                     \
-        &::loads::detail::output_refresh<Class>,                                                      \
-        &::loads::detail::output_finish<Class>};                                                      \
-    extern "C" LOADS_DETAIL_OUTPUT_ATTRIBUTES const ::loads_output_v1* const loads_o__##NAME =        \
+#define LOADS_OUTPUT(Class, NAME, DESCRIPTION, EVENTS, ...)                                              \
+    static_assert(std::is_base_of_v<::loads::Output, Class>,                                             \
+                  "LOADS_OUTPUT: " #Class " must derive from loads::Output");                            \
+    static_assert(std::is_constructible_v<Class, const ::loads::OutputOptions&>,                         \
+                  "LOADS_OUTPUT: " #Class " needs a constructor taking const loads::OutputOptions&");    \
+    static constexpr ::loads::detail::OptionTable loads_detail_options__##NAME =                         \
+        ::loads::detail::option_table(__VA_ARGS__);                                                      \
+    static constexpr ::loads_output_v1 loads_detail_output__##NAME = {                                   \
+        sizeof(::loads_output_v1),                                                                       \
+        LOADS_ABI_MAJOR,                                                                                 \
+        LOADS_ABI_MINOR,                                                                                 \
+        ::loads::detail::literal(#NAME),                                                                 \
+        ::loads::detail::literal(DESCRIPTION),                                                           \
+        loads_detail_options__##NAME.options,                                                            \
+        loads_detail_options__##NAME.count,                                                              \
+        (EVENTS),                                                                                        \
+        &::loads::detail::output_create<Class>,                                                          \
+        &::loads::detail::output_destroy<Class>,                                                         \
+        ::loads::detail::overrides_start<Class> ? &::loads::detail::output_start<Class> : nullptr,       \
+        ::loads::detail::overrides_event<Class> ? &::loads::detail::output_event<Class> : nullptr,       \
+        ::loads::detail::overrides_progress<Class> ? &::loads::detail::output_progress<Class> : nullptr, \
+        ::loads::detail::overrides_refresh<Class> ? &::loads::detail::output_refresh<Class> : nullptr,   \
+        &::loads::detail::output_finish<Class>};                                                         \
+    extern "C" LOADS_DETAIL_OUTPUT_ATTRIBUTES const ::loads_output_v1* const loads_o__##NAME =           \
         &loads_detail_output__##NAME;
