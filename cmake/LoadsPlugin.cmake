@@ -8,6 +8,12 @@ function(loads_add_test_plugin name)
   if(NOT ARGN)
     message(FATAL_ERROR "loads_add_test_plugin(${name}): no source files given")
   endif()
+  _loads_add_plugin(${name} ${ARGN})
+endfunction()
+
+# The one way every plugin is built: a MODULE lib<name>.so against loads::sdk, C++20, hidden
+# visibility (only the SDK's registration symbols are exported).
+function(_loads_add_plugin name)
   add_library(${name} MODULE ${ARGN})
   target_link_libraries(${name} PRIVATE loads::sdk)
   set_target_properties(${name} PROPERTIES
@@ -30,14 +36,5 @@ function(loads_add_output_plugin name)
   if(NOT ARGN)
     message(FATAL_ERROR "loads_add_output_plugin(${name}): no source files given")
   endif()
-  add_library(${name} MODULE ${ARGN})
-  target_link_libraries(${name} PRIVATE loads::sdk)
-  set_target_properties(${name} PROPERTIES
-    PREFIX "lib"
-    OUTPUT_NAME "${name}"
-    CXX_STANDARD 20
-    CXX_STANDARD_REQUIRED ON
-    CXX_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON
-    POSITION_INDEPENDENT_CODE ON)
+  _loads_add_plugin(${name} ${ARGN})
 endfunction()

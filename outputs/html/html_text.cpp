@@ -10,42 +10,9 @@
 namespace loads::outputs::html {
 
 std::string escape(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    // Invalid UTF-8 becomes U+FFFD, like the other outputs' text, rather than whatever the
-    // browser would guess.
-    for_each_utf8(s, out, [&](char c) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            case '\n':
-            case '\r':
-            case '\t':
-                out += c;
-                break;
-            default:
-                // Other control characters are not allowed in HTML text.
-                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-                    out += "\xEF\xBF\xBD";
-                } else {
-                    out += c;
-                }
-        }
-    });
-    return out;
+    // XML's escaping is HTML's too (character references for newlines and tabs render the same),
+    // with invalid UTF-8 and stray control characters replaced, like the other outputs' text.
+    return xml_text(s);
 }
 
 std::string format(const char* fmt, ...) {
