@@ -101,6 +101,21 @@ void LatencyHistogram::merge(const LatencyHistogram& other) noexcept {
     m_max = std::max(m_max, other.m_max);
 }
 
+bool LatencyHistogram::add_to_bucket(std::size_t index, std::uint64_t count) {
+    if (index >= k_buckets) {
+        return false;
+    }
+    chunk_for(index)[index % k_chunk_size] += count;
+    m_count += count;
+    return true;
+}
+
+void LatencyHistogram::add_summary(std::uint64_t sum, std::uint64_t min, std::uint64_t max) noexcept {
+    m_sum += sum;
+    m_min = std::min(m_min, min);
+    m_max = std::max(m_max, max);
+}
+
 void LatencyHistogram::reset() noexcept {
     // Chunks stay allocated: a worker's histogram is reset every hand-over and refills the same ones.
     for (auto& chunk : m_chunks) {

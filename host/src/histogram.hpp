@@ -36,6 +36,13 @@ public:
     /// values fall, within 0.1%. Exact min/max are returned at 0 and 100.
     std::uint64_t value_at_percentile(double percentile) const noexcept;
 
+    /// Adds `count` values to bucket `index` and the given summary figures, as merge() would for
+    /// a histogram holding them: how a histogram sent over the wire bucket by bucket is rebuilt.
+    /// Call add_summary once with the sender's figures after its buckets.
+    /// @return false (and changes nothing) when `index` is not a bucket.
+    bool add_to_bucket(std::size_t index, std::uint64_t count);
+    void add_summary(std::uint64_t sum, std::uint64_t min, std::uint64_t max) noexcept;
+
     /// Calls `fn(index, count)` for every non-empty bucket, in ascending order.
     template <class F>
     void for_each_bucket(F&& fn) const {

@@ -76,16 +76,36 @@ void RunStats::incr_counter(std::string_view name, std::int64_t delta) {
     }
 }
 
+RunStats::Totals RunStats::totals() const noexcept {
+    return {m_successes, m_failures,       m_errors,         m_tests_finished,
+            m_cancelled, m_sockets_opened, m_sockets_closed, m_socket_bytes};
+}
+
+void RunStats::add_totals(const Totals& t) noexcept {
+    m_successes += t.successes;
+    m_failures += t.failures;
+    m_errors += t.errors;
+    m_tests_finished += t.tests_finished;
+    m_cancelled += t.cancelled;
+    m_sockets_opened += t.sockets_opened;
+    m_sockets_closed += t.sockets_closed;
+    m_socket_bytes += t.socket_bytes;
+}
+
+void RunStats::add_url(std::string_view url, const UrlStats& s) {
+    UrlStats& u = url_entry(url);
+    u.hits += s.hits;
+    u.successes += s.successes;
+    u.latency.merge(s.latency);
+    for (const auto& [status, n] : s.statuses) {
+        add_status(u.statuses, status, n);
+    }
+}
+
 void RunStats::merge(const RunStats& other) {
     m_latency.merge(other.m_latency);
     for (const auto& [url, s] : other.m_urls) {
-        UrlStats& u = url_entry(url);
-        u.hits += s.hits;
-        u.successes += s.successes;
-        u.latency.merge(s.latency);
-        for (const auto& [status, n] : s.statuses) {
-            add_status(u.statuses, status, n);
-        }
+        add_url(url, s);
     }
     for (const auto& [name, v] : other.m_counters) {
         incr_counter(name, v);
@@ -93,14 +113,7 @@ void RunStats::merge(const RunStats& other) {
     for (const auto& [key, n] : other.m_problems) {
         add_problem(key, n);
     }
-    m_successes += other.m_successes;
-    m_failures += other.m_failures;
-    m_errors += other.m_errors;
-    m_tests_finished += other.m_tests_finished;
-    m_cancelled += other.m_cancelled;
-    m_sockets_opened += other.m_sockets_opened;
-    m_sockets_closed += other.m_sockets_closed;
-    m_socket_bytes += other.m_socket_bytes;
+    add_totals(other.totals());
 }
 
 void RunStats::clear() {

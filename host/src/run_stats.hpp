@@ -69,6 +69,27 @@ public:
     void record_socket_closed() noexcept { ++m_sockets_closed; }
     void record_socket_bytes(std::uint64_t bytes) noexcept { m_socket_bytes += bytes; }
 
+    /// The plain counts of a RunStats, as one struct (for the wire format).
+    struct Totals {
+        std::uint64_t successes = 0;
+        std::uint64_t failures = 0;
+        std::uint64_t errors = 0;
+        std::uint64_t tests_finished = 0;
+        std::uint64_t cancelled = 0;
+        std::uint64_t sockets_opened = 0;
+        std::uint64_t sockets_closed = 0;
+        std::uint64_t socket_bytes = 0;
+    };
+    Totals totals() const noexcept;
+
+    /// Adds what another RunStats holds, piece by piece (how a RunStats sent over the wire is
+    /// rebuilt; merge() is the same for a whole RunStats at hand).
+    void add_totals(const Totals& t) noexcept;
+    LatencyHistogram& latency_for_merge() noexcept { return m_latency; }
+    void add_url(std::string_view url, const UrlStats& stats);
+    /// Adds `count` occurrences to a digest entry (the failures/errors counts are in Totals).
+    void add_problem_count(const ProblemKey& key, std::uint64_t count) { add_problem(key, count); }
+
     /// Adds `other` into this.
     void merge(const RunStats& other);
     void clear();
