@@ -2,8 +2,9 @@
 # Installs the Debian 12 packages that building, testing and benchmarking loads need.
 # Idempotent: packages already present are skipped, and apt is only touched when something is missing.
 # Usage: tools/install-deps.sh [--bench | --test]
-#   --bench adds nginx and wrk for tools/bench/; --test adds headless Chromium, which the
-#   suite uses to open the html report and take a screenshot of it.
+#   --bench adds nginx and wrk for tools/bench/; --test adds headless Chromium (the suite opens
+#   the html report and takes a screenshot of it) and python3-zmq (tests that read the runner's
+#   ZeroMQ messages).
 set -euo pipefail
 
 packages=(
@@ -15,7 +16,7 @@ packages=(
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(nginx-light wrk)
 elif [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium fonts-dejavu-core)
+  packages+=(chromium fonts-dejavu-core python3-zmq)
 fi
 
 missing=()

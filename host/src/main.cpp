@@ -22,6 +22,7 @@
 #include "options.hpp"
 #include "output_hub.hpp"
 #include "plugin_module.hpp"
+#include "result_relay.hpp"
 #include "run_engine.hpp"
 #include "run_info.hpp"
 #include "usage_error.hpp"
@@ -128,12 +129,23 @@ int run(const std::vector<std::string>& args) {
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     RunEngine engine;
+    // Agent mode: the figures also go to the broker, every second and at the end.
+    std::unique_ptr<ResultRelay> relay;
+    if (!options.zmq_receiver.empty()) {
+        relay = std::make_unique<ResultRelay>(hub, options.zmq_receiver, options.run_id, options.agent_id);
+    }
+    RunListener& listener = relay ? static_cast<RunListener&>(*relay) : hub;
     hub.start(std::make_shared<const RunInfo>(fqn, plan, std::chrono::system_clock::now(), options.all));
-    RunReport report = engine.run(plan, hub, g_interrupted);
+    RunReport report = engine.run(plan, listener, g_interrupted);
     report.fqn = fqn.str();
+    RunStats last_interval = engine.take_last_interval();
+    const bool relayed = !relay || relay->send_final(last_interval, report);
 
     // 5. Every output writes its report, even after a Ctrl-C: nothing measured is lost.
-    const std::vector<std::string> output_problems = hub.finish(report, engine.take_last_interval());
+    std::vector<std::string> output_problems = hub.finish(report, std::move(last_interval));
+    if (!relayed) {
+        output_problems.push_back("the figures could not be sent to " + options.zmq_receiver);
+    }
     for (const auto& line : output_problems) {
         std::cerr << "loads-runner: " << line << '\n';
     }

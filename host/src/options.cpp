@@ -47,6 +47,9 @@ Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlu
         ("ca-file", po::value(&o.ca_file), "PEM file of CA certificates trusted besides the system's")
         ("test-dir", po::value(&o.test_dir), "directory searched for test plugins (and output plugins) after the current one")
         ("list", po::value(&o.list_module), "list the tests of a module without running any of its code")
+        ("zmq-receiver", po::value(&o.zmq_receiver), "agent mode: ZeroMQ endpoint the figures are pushed to every second instead of being only shown (loads-agent sets it)")
+        ("run-id", po::value(&o.run_id), "agent mode: the run the figures belong to")
+        ("agent-id", po::value(&o.agent_id), "agent mode: the agent that measured them")
         ("output", po::value<std::vector<std::string>>()->composing(), "where results go, repeatable: a built-in output or an output plugin's name (stdout is always on unless --quiet)")
         ("quiet", po::bool_switch(&o.quiet), "no stdout output (no progress bar, no summary)");
     // clang-format on
@@ -165,6 +168,7 @@ std::vector<std::pair<std::string, std::string>> describe_run_options(const Opti
         {"test-dir", o.test_dir},
         {"output", outputs},
         {"quiet", o.quiet ? "true" : "false"},
+        {"zmq-receiver", o.zmq_receiver},
     };
 }
 

@@ -24,7 +24,10 @@ struct Options {
     std::string list_module;
     std::string test_dir;
     std::string ca_file;
-    unsigned threads = 0;  ///< 0: one per core.
+    std::string zmq_receiver;  ///< Agent mode: where the figures go (set by loads-agent).
+    std::string run_id;        ///< Agent mode: the run they belong to.
+    std::string agent_id;      ///< Agent mode: who measured them.
+    unsigned threads = 0;      ///< 0: one per core.
     unsigned stack_kib = 1024;
     double grace = 5;
     double timeout = 30;

@@ -216,8 +216,10 @@ inline void fill(loads_outcome* out, const std::string& message) noexcept {
 template <class O>
 void* output_create(const loads_output_config* config, loads_outcome* error) noexcept {
     // The message must outlive this call, and there is no instance to hold it when the
-    // constructor fails: keep it per thread (create is only called from the main thread).
-    static thread_local std::string failure;
+    // constructor fails. The runner calls create from its main thread only, so one static string
+    // will do; not a thread_local: in a dlopen'ed plugin that would be dynamic TLS, which
+    // LeakSanitizer (GCC 12) scans wrongly at exit and then crashes.
+    static std::string failure;
     auto* inst = new (std::nothrow) OutputInstance<O>();
     if (inst == nullptr) {
         failure = "out of memory";
