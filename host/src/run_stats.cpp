@@ -47,7 +47,7 @@ void RunStats::record_hit(std::string_view url, int status, std::uint64_t elapse
 
 void RunStats::record_problem(ProblemKind kind, std::string_view type, std::string_view message,
                               std::string_view file, std::uint32_t line) {
-    (kind == ProblemKind::failure ? m_failures : m_errors) += 1;
+    (kind == ProblemKind::failure ? m_totals.failures : m_totals.errors) += 1;
     ProblemKey key{kind, std::string(type), std::string(message), std::string(file)};
     if (!key.location.empty() && line != 0) {
         key.location += ':' + std::to_string(line);
@@ -76,20 +76,15 @@ void RunStats::incr_counter(std::string_view name, std::int64_t delta) {
     }
 }
 
-RunStats::Totals RunStats::totals() const noexcept {
-    return {m_successes, m_failures,       m_errors,         m_tests_finished,
-            m_cancelled, m_sockets_opened, m_sockets_closed, m_socket_bytes};
-}
-
 void RunStats::add_totals(const Totals& t) noexcept {
-    m_successes += t.successes;
-    m_failures += t.failures;
-    m_errors += t.errors;
-    m_tests_finished += t.tests_finished;
-    m_cancelled += t.cancelled;
-    m_sockets_opened += t.sockets_opened;
-    m_sockets_closed += t.sockets_closed;
-    m_socket_bytes += t.socket_bytes;
+    m_totals.successes += t.successes;
+    m_totals.failures += t.failures;
+    m_totals.errors += t.errors;
+    m_totals.tests_finished += t.tests_finished;
+    m_totals.cancelled += t.cancelled;
+    m_totals.sockets_opened += t.sockets_opened;
+    m_totals.sockets_closed += t.sockets_closed;
+    m_totals.socket_bytes += t.socket_bytes;
 }
 
 void RunStats::add_url(std::string_view url, const UrlStats& s) {
@@ -121,14 +116,13 @@ void RunStats::clear() {
     m_urls.clear();
     m_counters.clear();
     m_problems.clear();
-    m_successes = m_failures = m_errors = m_tests_finished = m_cancelled = 0;
-    m_sockets_opened = m_sockets_closed = m_socket_bytes = 0;
+    m_totals = Totals{};
 }
 
 bool RunStats::empty() const noexcept {
-    return m_latency.count() == 0 && m_counters.empty() && m_problems.empty() && m_successes == 0 &&
-           m_tests_finished == 0 && m_cancelled == 0 && m_sockets_opened == 0 && m_sockets_closed == 0 &&
-           m_socket_bytes == 0;
+    return m_latency.count() == 0 && m_counters.empty() && m_problems.empty() && m_totals.successes == 0 &&
+           m_totals.tests_finished == 0 && m_totals.cancelled == 0 && m_totals.sockets_opened == 0 &&
+           m_totals.sockets_closed == 0 && m_totals.socket_bytes == 0;
 }
 
 }  // namespace loads::host

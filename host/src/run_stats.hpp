@@ -59,15 +59,15 @@ public:
     static constexpr std::string_view k_other_urls = "(other URLs)";
 
     void record_hit(std::string_view url, int status, std::uint64_t elapsed_us);
-    void record_success() noexcept { ++m_successes; }
+    void record_success() noexcept { ++m_totals.successes; }
     void record_problem(ProblemKind kind, std::string_view type, std::string_view message,
                         std::string_view file, std::uint32_t line);
-    void record_test_finished() noexcept { ++m_tests_finished; }
-    void record_cancelled() noexcept { ++m_cancelled; }
+    void record_test_finished() noexcept { ++m_totals.tests_finished; }
+    void record_cancelled() noexcept { ++m_totals.cancelled; }
     void incr_counter(std::string_view name, std::int64_t delta);
-    void record_socket_opened() noexcept { ++m_sockets_opened; }
-    void record_socket_closed() noexcept { ++m_sockets_closed; }
-    void record_socket_bytes(std::uint64_t bytes) noexcept { m_socket_bytes += bytes; }
+    void record_socket_opened() noexcept { ++m_totals.sockets_opened; }
+    void record_socket_closed() noexcept { ++m_totals.sockets_closed; }
+    void record_socket_bytes(std::uint64_t bytes) noexcept { m_totals.socket_bytes += bytes; }
 
     /// The plain counts of a RunStats, as one struct (for the wire format).
     struct Totals {
@@ -78,9 +78,9 @@ public:
         std::uint64_t cancelled = 0;
         std::uint64_t sockets_opened = 0;
         std::uint64_t sockets_closed = 0;
-        std::uint64_t socket_bytes = 0;
+        std::uint64_t socket_bytes = 0;  ///< Payload bytes received on web sockets.
     };
-    Totals totals() const noexcept;
+    Totals totals() const noexcept { return m_totals; }
 
     /// Adds what another RunStats holds, piece by piece (how a RunStats sent over the wire is
     /// rebuilt; merge() is the same for a whole RunStats at hand).
@@ -104,14 +104,14 @@ public:
     }
     const std::map<std::string, std::int64_t, std::less<>>& counters() const noexcept { return m_counters; }
     const std::map<ProblemKey, std::uint64_t>& problems() const noexcept { return m_problems; }
-    std::uint64_t successes() const noexcept { return m_successes; }
-    std::uint64_t failures() const noexcept { return m_failures; }
-    std::uint64_t errors() const noexcept { return m_errors; }
-    std::uint64_t tests_finished() const noexcept { return m_tests_finished; }
-    std::uint64_t cancelled() const noexcept { return m_cancelled; }
-    std::uint64_t sockets_opened() const noexcept { return m_sockets_opened; }
-    std::uint64_t sockets_closed() const noexcept { return m_sockets_closed; }
-    std::uint64_t socket_bytes() const noexcept { return m_socket_bytes; }
+    std::uint64_t successes() const noexcept { return m_totals.successes; }
+    std::uint64_t failures() const noexcept { return m_totals.failures; }
+    std::uint64_t errors() const noexcept { return m_totals.errors; }
+    std::uint64_t tests_finished() const noexcept { return m_totals.tests_finished; }
+    std::uint64_t cancelled() const noexcept { return m_totals.cancelled; }
+    std::uint64_t sockets_opened() const noexcept { return m_totals.sockets_opened; }
+    std::uint64_t sockets_closed() const noexcept { return m_totals.sockets_closed; }
+    std::uint64_t socket_bytes() const noexcept { return m_totals.socket_bytes; }
 
 private:
     void add_problem(const ProblemKey& key, std::uint64_t count);
@@ -121,14 +121,7 @@ private:
     std::unordered_map<std::string, UrlStats, StringHash, std::equal_to<>> m_urls;
     std::map<std::string, std::int64_t, std::less<>> m_counters;
     std::map<ProblemKey, std::uint64_t> m_problems;
-    std::uint64_t m_successes = 0;
-    std::uint64_t m_failures = 0;
-    std::uint64_t m_errors = 0;
-    std::uint64_t m_tests_finished = 0;
-    std::uint64_t m_cancelled = 0;
-    std::uint64_t m_sockets_opened = 0;
-    std::uint64_t m_sockets_closed = 0;
-    std::uint64_t m_socket_bytes = 0;  ///< Payload bytes received on web sockets.
+    Totals m_totals;
 };
 
 }  // namespace loads::host
