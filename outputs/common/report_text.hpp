@@ -197,14 +197,9 @@ private:
 
 /// "2026-11-25T15:00:00.123456Z" for microseconds since the Unix epoch.
 inline std::string iso8601(std::int64_t micros) {
-    const std::time_t secs = static_cast<std::time_t>(micros / 1'000'000);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char date[32];
-    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%s.%06lldZ", date, static_cast<long long>(micros % 1'000'000));
-    return buf;
+    std::string out;
+    Iso8601Writer().append(out, micros);
+    return out;
 }
 
 }  // namespace loads::outputs
