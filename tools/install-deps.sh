@@ -10,7 +10,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git clang-format
   libboost1.81-dev libboost-context1.81-dev libboost-program-options1.81-dev
-  libzmq3-dev cppzmq-dev libsimdjson-dev doctest-dev libssl-dev openssl ca-certificates
+  libzmq3-dev cppzmq-dev libsimdjson-dev doctest-dev libssl-dev openssl ca-certificates libsqlite3-dev
   python3
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -1,6 +1,7 @@
 // loads-runner: runs one test of a plugin as many virtual users and reports what happened.
 // Exit status: 0 all tests passed, 1 a test failed or errored, 2 bad input, 3 the environment
-// cannot support the run, 4 internal error, 5 an output could not write its report, 130
+// cannot support the run, 4 internal error, 5 an output could not write its report, 6 the
+// cluster could not do it (broker unreachable, too few agents, an agent lost...), 130
 // interrupted.
 #include <algorithm>
 #include <atomic>
@@ -15,6 +16,8 @@
 
 #include <unistd.h>
 
+#include "cluster/cluster_admin.hpp"
+#include "cluster/remote_run.hpp"
 #include "crash_report.hpp"
 #include "fd_limit.hpp"
 #include "fqn.hpp"
@@ -104,6 +107,32 @@ int run(const std::vector<std::string>& args) {
     if (!options.list_module.empty()) {
         return list_module(options);
     }
+    // The cluster's modes: the broker's commands, then runs on its agents.
+    if (options.ping_broker) {
+        return ping_broker(options, std::cout);
+    }
+    if (options.purge_broker) {
+        return purge_broker(options, std::cout);
+    }
+    if (options.agents > 0 || options.attach || options.health_check) {
+        OutputHub hub;
+        if (!options.detach) {
+            create_outputs(options, hub);
+        }
+        std::signal(SIGINT, on_signal);
+        std::signal(SIGTERM, on_signal);
+        return run_on_cluster(options, hub, g_interrupted, std::cin, std::cout);
+    }
+    for (const auto& [given, what] :
+         {std::pair{options.detach, "--detach"}, std::pair{!options.include_files.empty(), "--include-file"},
+          std::pair{!options.observers.empty(), "--observer"}}) {
+        if (given) {
+            throw UsageError(std::string(what) + " is for distributed runs: add --agents N");
+        }
+    }
+    if (!options.python_deps.empty()) {
+        throw UsageError("--python-dep has no meaning here: loads tests are compiled plugins");
+    }
     if (options.fqn.empty()) {
         throw UsageError("no test given: expected module.Class.test (see --help)");
     }
@@ -182,6 +211,9 @@ int main(int argc, char** argv) {
     } catch (const EnvironmentError& e) {
         std::cerr << "loads-runner: error: " << e.what() << '\n';
         return 3;
+    } catch (const ClusterError& e) {
+        std::cerr << "loads-runner: error: " << e.what() << '\n';
+        return 6;
     } catch (const std::exception& e) {
         std::cerr << "loads-runner: internal error: " << e.what() << '\n';
         return 4;

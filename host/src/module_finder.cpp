@@ -55,4 +55,16 @@ std::filesystem::path find_module(const std::string& module,
                      " in " + tried + " (set --test-dir or LOADS_PATH)");
 }
 
+std::filesystem::path builtin_plugin_dir() {
+    if (const char* dir = std::getenv("LOADS_PLUGIN_DIR"); dir != nullptr && *dir != '\0') {
+        return dir;
+    }
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) {
+        return {};
+    }
+    return (exe.parent_path() / ".." / "lib" / "loads" / "plugins").lexically_normal();
+}
+
 }  // namespace loads::host

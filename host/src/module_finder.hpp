@@ -16,4 +16,8 @@ std::vector<std::filesystem::path> module_search_path(const std::string& test_di
 std::filesystem::path find_module(const std::string& module,
                                   const std::vector<std::filesystem::path>& search);
 
+/// The test plugins that come with loads (the health check's): `<dir of the program>/../lib/loads/plugins`,
+/// or LOADS_PLUGIN_DIR when set.
+std::filesystem::path builtin_plugin_dir();
+
 }  // namespace loads::host

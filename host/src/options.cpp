@@ -50,6 +50,18 @@ Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlu
         ("zmq-receiver", po::value(&o.zmq_receiver), "agent mode: ZeroMQ endpoint the figures are pushed to every second instead of being only shown (loads-agent sets it)")
         ("run-id", po::value(&o.run_id), "agent mode: the run the figures belong to")
         ("agent-id", po::value(&o.agent_id), "agent mode: the agent that measured them")
+        ("agents,a", po::value(&o.agents), "run on this many agents of the cluster (each runs the whole plan)")
+        ("broker,b", po::value(&o.broker), "the broker's frontend endpoint (default ipc:///tmp/loads-front.ipc)")
+        ("zmq-publisher", po::value(&o.zmq_publisher), "the broker's publisher endpoint (default: as the broker says)")
+        ("include-file", po::value<std::vector<std::string>>()->composing(), "file, directory or glob shipped to every agent before a distributed run, repeatable")
+        ("observer", po::value<std::vector<std::string>>()->composing(), "observer the broker runs when a distributed run ends, repeatable")
+        ("python-dep", po::value<std::vector<std::string>>()->composing(), "(the original's pip install: no meaning for compiled tests; refused)")
+        ("detach", po::bool_switch(&o.detach), "start a distributed run and return at once")
+        ("attach", po::bool_switch(&o.attach), "watch a run of the broker (--run-id, or the one running, or a choice)")
+        ("ping-broker", po::bool_switch(&o.ping_broker), "show the broker's pid, agents, endpoints and runs, and exit")
+        ("purge-broker", po::bool_switch(&o.purge_broker), "stop every run of the broker, and exit")
+        ("health-check", po::bool_switch(&o.health_check), "run an empty test on every idle agent and say which answered")
+        ("check-cluster", po::bool_switch(), "the same as --health-check (the original's name)")
         ("output", po::value<std::vector<std::string>>()->composing(), "where results go, repeatable: a built-in output or an output plugin's name (stdout is always on unless --quiet)")
         ("quiet", po::bool_switch(&o.quiet), "no stdout output (no progress bar, no summary)");
     // clang-format on
@@ -261,10 +273,19 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
                     throw UsageError(path + ":" + std::to_string(e.line) + ": unknown key '" + e.key +
                                      "' in [" + e.section + "]");
                 }
-                const bool is_switch = e.key == "quiet" || e.key == "no-patching" || e.key == "insecure";
+                // A switch (--quiet, --detach...) takes no value: true turns it on.
+                const bool is_switch = desc->semantic()->max_tokens() == 0;
                 if (is_switch) {
                     if (parse_bool(e, path)) {
                         file_args.push_back("--" + e.key);
+                    }
+                } else if (e.key == "include-file" || e.key == "observer" || e.key == "python-dep") {
+                    // One item per line (paths may hold spaces and commas).
+                    std::istringstream lines(e.value);
+                    for (std::string item; std::getline(lines, item);) {
+                        if (!item.empty()) {
+                            file_args.push_back("--" + e.key + "=" + item);
+                        }
                     }
                 } else if (e.key == "output") {
                     std::vector<std::string> items;
@@ -290,6 +311,14 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
     if (vm.count("duration")) {
         o.duration = vm["duration"].as<double>();
     }
+    for (const auto& [key, list] :
+         {std::pair{"include-file", &o.include_files}, std::pair{"observer", &o.observers},
+          std::pair{"python-dep", &o.python_deps}}) {
+        if (vm.count(key)) {
+            *list = vm[key].as<std::vector<std::string>>();
+        }
+    }
+    o.health_check = o.health_check || vm["check-cluster"].as<bool>();
     if (vm.count("output")) {
         for (const auto& v : vm["output"].as<std::vector<std::string>>()) {
             split_outputs(v, o.outputs);
@@ -312,7 +341,7 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
     return o;
 }
 
-RunPlan make_plan(const Options& o) {
+RunPlan make_plan(const Options& o, bool with_tls) {
     RunPlan plan;
     if (o.hits && o.duration) {
         throw UsageError("--hits and --duration are mutually exclusive: run a number of tests or for a time");
@@ -350,6 +379,9 @@ RunPlan make_plan(const Options& o) {
     }
     plan.stack_size = std::size_t{o.stack_kib} * 1024;
     plan.server_url = o.server_url;
+    if (!with_tls) {
+        return plan;
+    }
     // The seed's switch: any non-empty BYPASS_SSL_CHECK turns verification off.
     const char* bypass = std::getenv("BYPASS_SSL_CHECK");
     TlsSettings tls;

@@ -25,9 +25,22 @@ struct Options {
     std::string test_dir;
     std::string ca_file;
     std::string zmq_receiver;  ///< Agent mode: where the figures go (set by loads-agent).
-    std::string run_id;        ///< Agent mode: the run they belong to.
+    std::string run_id;        ///< Agent mode: the run they belong to; with --attach, the run to attach to.
     std::string agent_id;      ///< Agent mode: who measured them.
-    unsigned threads = 0;      ///< 0: one per core.
+
+    // Distributed runs (issue 5): the cluster's broker and what to ask of it.
+    unsigned agents = 0;                                ///< --agents: 0 for a local run.
+    std::string broker = "ipc:///tmp/loads-front.ipc";  ///< The broker's frontend.
+    std::string zmq_publisher;                          ///< The broker's publisher; empty: ask the broker.
+    std::vector<std::string> include_files;             ///< --include-file patterns shipped to agents.
+    std::vector<std::string> observers;                 ///< --observer names, run by the broker at the end.
+    std::vector<std::string> python_deps;  ///< --python-dep: refused (no meaning for C++ plugins).
+    bool detach = false;
+    bool attach = false;
+    bool ping_broker = false;
+    bool purge_broker = false;
+    bool health_check = false;
+    unsigned threads = 0;  ///< 0: one per core.
     unsigned stack_kib = 1024;
     double grace = 5;
     double timeout = 30;
@@ -66,8 +79,9 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
 /// The --help text, with the options of `outputs`.
 std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& outputs = {});
 
-/// Turns validated options into the plan's numbers (cycles, durations, threads).
+/// Turns validated options into the plan's numbers (cycles, durations, threads) and, with
+/// `with_tls`, the TLS client (which reads --ca-file; a distributed run's agents do that).
 /// @throws UsageError (bad cycle, --hits with --duration, out-of-range values).
-RunPlan make_plan(const Options& options);
+RunPlan make_plan(const Options& options, bool with_tls = true);
 
 }  // namespace loads::host

@@ -2,6 +2,7 @@
 
 #include <zmq.hpp>
 
+#include "json_writer.hpp"
 #include "stats_codec.hpp"
 #include "usage_error.hpp"
 
@@ -12,21 +13,6 @@ namespace {
 // How long the last message may wait for a broker that is slow to take it: long enough for a
 // busy broker, short enough that a dead one never keeps the child alive.
 constexpr int k_linger_ms = 10'000;
-
-std::string json_text(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += c;
-        } else if (static_cast<unsigned char>(c) < 0x20) {
-            out += ' ';  // ids are plain; never let one break the header
-        } else {
-            out += c;
-        }
-    }
-    return out + "\"";
-}
 
 }  // namespace
 
@@ -56,13 +42,13 @@ ResultRelay::ResultRelay(RunListener& inner, const std::string& endpoint, std::s
 ResultRelay::~ResultRelay() = default;
 
 void ResultRelay::on_refresh(const RunStats& total, RunStats interval, const ProgressInfo& progress) {
-    queue(interval, false, progress.elapsed, false);
+    queue(interval, false, progress.elapsed, progress.fraction, false);
     flush_without_waiting();
     m_inner.on_refresh(total, std::move(interval), progress);
 }
 
 bool ResultRelay::send_final(const RunStats& last_interval, const RunReport& report) {
-    queue(last_interval, true, report.duration_seconds, report.interrupted);
+    queue(last_interval, true, report.duration_seconds, report.progress, report.interrupted);
     m_socket->push.set(zmq::sockopt::sndtimeo, k_linger_ms);
     while (!m_pending.empty()) {
         const Message& m = m_pending.front();
@@ -76,14 +62,16 @@ bool ResultRelay::send_final(const RunStats& last_interval, const RunReport& rep
     return true;
 }
 
-void ResultRelay::queue(const RunStats& interval, bool final, double elapsed, bool interrupted) {
-    std::string header = "{\"run_id\":" + json_text(m_run_id) + ",\"agent_id\":" + json_text(m_agent_id) +
-                         ",\"seq\":" + std::to_string(m_seq++) + ",\"final\":" + (final ? "true" : "false") +
-                         ",\"elapsed\":" + std::to_string(elapsed);
+void ResultRelay::queue(const RunStats& interval, bool final, double elapsed, double progress,
+                        bool interrupted) {
+    JsonWriter w;
+    w.begin_object().member("run_id", m_run_id).member("agent_id", m_agent_id).member("seq", m_seq++);
+    w.member("final", final).member("elapsed", elapsed).member("progress", progress);
     if (final) {
-        header += std::string(",\"interrupted\":") + (interrupted ? "true" : "false");
+        w.member("interrupted", interrupted);
     }
-    header += "}";
+    w.end_object();
+    std::string header = w.take();
     m_pending.push_back({std::move(header), encode_stats(interval)});
 }
 

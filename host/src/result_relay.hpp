@@ -4,7 +4,7 @@
 // which still sees everything, so the child's own outputs work as in a local run.
 //
 // Each message is three ZeroMQ frames: "loads-stats", a JSON header
-// {"run_id","agent_id","seq","final","elapsed"[,"interrupted"]}, and the encoded RunStats.
+// {"run_id","agent_id","seq","final","elapsed","progress"[,"interrupted"]}, and the encoded RunStats.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +37,7 @@ private:
         std::string header;
         std::string body;
     };
-    void queue(const RunStats& interval, bool final, double elapsed, bool interrupted);
+    void queue(const RunStats& interval, bool final, double elapsed, double progress, bool interrupted);
     /// Sends queued messages in order without waiting (the engine thread must never block);
     /// what ZeroMQ cannot take now stays queued for the next call.
     void flush_without_waiting();

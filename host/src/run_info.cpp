@@ -19,7 +19,7 @@ std::string host_name() {
 }  // namespace
 
 RunInfo::RunInfo(const Fqn& fqn, const RunPlan& plan, std::chrono::system_clock::time_point started,
-                 std::vector<std::pair<std::string, std::string>> options)
+                 std::vector<std::pair<std::string, std::string>> options, std::uint32_t agents)
     : m_fqn(fqn.str()),
       m_module(fqn.module),
       m_class(fqn.klass),
@@ -49,7 +49,7 @@ RunInfo::RunInfo(const Fqn& fqn, const RunPlan& plan, std::chrono::system_clock:
     m_view.hit_cycles = m_hits.size();
     m_view.duration = plan.duration ? std::chrono::duration<double>(*plan.duration).count() : 0.0;
     m_view.planned_tests = plan.total_tests();
-    m_view.agents = 0;
+    m_view.agents = agents;
     m_view.server_url = view(m_server_url);
     m_view.version = view(m_version);
     m_view.node = view(m_node);

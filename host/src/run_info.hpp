@@ -16,9 +16,10 @@ namespace loads::host {
 
 class RunInfo {
 public:
-    /// `options`: every option of the run as (long name, value text).
+    /// `options`: every option of the run as (long name, value text). `agents`: how many agents
+    /// each run the plan (0 for a local run).
     RunInfo(const Fqn& fqn, const RunPlan& plan, std::chrono::system_clock::time_point started,
-            std::vector<std::pair<std::string, std::string>> options);
+            std::vector<std::pair<std::string, std::string>> options, std::uint32_t agents = 0);
     RunInfo(const RunInfo&) = delete;
     RunInfo& operator=(const RunInfo&) = delete;
 

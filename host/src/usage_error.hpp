@@ -18,4 +18,11 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// The cluster could not do what was asked (the broker does not answer, too few agents, no such
+/// run, an agent lost during the run): exit status 6.
+class ClusterError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 }  // namespace loads::host

@@ -1,0 +1,148 @@
+// loads-broker: the cluster's coordinator. Agents register with it, runners send it runs, and it
+// merges and republishes the figures, stores every run and ends runs whose agents are done or
+// gone. Exit status: 0 stopped by SIGINT/SIGTERM (or --check), 2 bad options, 3 the broker cannot
+// start (another broker on the frontend, an endpoint that cannot be bound, the database), 4
+// internal error.
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <iostream>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "cluster/broker.hpp"
+#include "cluster/broker_client.hpp"
+#include "cluster/log.hpp"
+#include "usage_error.hpp"
+
+namespace {
+
+using namespace loads::host;
+namespace po = boost::program_options;
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int) {
+    g_stop.store(true);
+}
+
+// Where observers are called when a run ends. The observer plugins (irc, email, webhook) are a
+// later part of loads; until they exist, a run that names observers says so in the log, once per
+// observer, with what the observers would have been told.
+void run_observers(const FinishedRun& run) {
+    for (const auto& name : run.run.observers) {
+        log_info("run " + run.run.run_id + ": observer '" + log_text(name, 60) +
+                 "' not run: this loads has no observer plugins yet");
+    }
+}
+
+int check(const std::string& frontend) {
+    BrokerClient client(dialable_endpoint(frontend, frontend), std::chrono::milliseconds(1000));
+    try {
+        if (auto reply = client.try_call({{"command", JsonValue("PING")}})) {
+            std::cout << "A broker is running. PID: " << reply->result.int_at("pid").value_or(0) << '\n';
+            return 0;
+        }
+    } catch (const ClusterError& e) {
+        std::cout << "Something answered on " << frontend << " but not as a broker: " << e.what() << '\n';
+        return 0;
+    }
+    std::cout << "There seem to be no broker on this endpoint\n";
+    return 0;
+}
+
+int run(int argc, char** argv) {
+    BrokerSettings settings;
+    Endpoints& e = settings.endpoints;
+    std::string db = "sqlite";
+    std::string db_path = "/tmp/loads/loads.sqlite";
+    double db_max_gb = -1;
+    std::string logfile = "stdout";
+    bool debug = false;
+    bool check_only = false;
+    bool help = false;
+    bool version = false;
+    double max_archive_mb = 256;
+    po::options_description options("Options");
+    // clang-format off
+    options.add_options()
+        ("help,h", po::bool_switch(&help), "show this help and exit")
+        ("version", po::bool_switch(&version), "print the version and exit")
+        ("frontend", po::value(&e.frontend), "ROUTER socket where runners send their requests (default ipc:///tmp/loads-front.ipc)")
+        ("backend", po::value(&e.backend), "ROUTER socket agents connect to (default ipc:///tmp/loads-back.ipc)")
+        ("register", po::value(&e.register_), "PULL socket for agents' registrations and heartbeats (default ipc:///tmp/loads-reg.ipc)")
+        ("receiver", po::value(&e.receiver), "PULL socket where agents' runners push their figures (default ipc:///tmp/loads-broker-receiver.ipc)")
+        ("publisher", po::value(&e.publisher), "PUB socket that republishes each run's figures to its runners (default ipc:///tmp/loads-publisher.ipc)")
+        ("heartbeat", po::value(&e.heartbeat), "PUB socket for the broker's heartbeat (default ipc:///tmp/loads-beat.ipc)")
+        ("io-threads", po::value(&settings.io_threads), "ZeroMQ I/O threads (default 1)")
+        ("db", po::value(&db), "run database backend: sqlite (the only one)")
+        ("db-sqlite-path", po::value(&db_path), "the SQLite file runs are stored in (default /tmp/loads/loads.sqlite)")
+        ("db-sqlite-max-size", po::value(&db_max_gb), "GB the database may take before the oldest runs are deleted; -1: no limit (default -1)")
+        ("max-upload", po::value(&max_archive_mb), "MiB of files (--include-file) one run may ship (default 256)")
+        ("check", po::bool_switch(&check_only), "say whether a broker answers on the frontend, and exit")
+        ("logfile", po::value(&logfile), "where the log goes: stdout or a file (default stdout)")
+        ("debug", po::bool_switch(&debug), "log more");
+    // clang-format on
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv)
+                      .options(options)
+                      .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+                      .run(),
+                  vm);
+        po::notify(vm);
+    } catch (const po::error& err) {
+        throw UsageError(err.what());
+    }
+    if (help) {
+        std::cout << "Usage: loads-broker [options]\n\n" << options;
+        return 0;
+    }
+    if (version) {
+        std::cout << LOADS_VERSION << '\n';
+        return 0;
+    }
+    if (db != "sqlite") {
+        throw UsageError("--db " + db + ": this loads stores runs in SQLite only (--db sqlite)");
+    }
+    if (!(db_max_gb == -1 || (db_max_gb > 0 && db_max_gb < 1e6))) {
+        throw UsageError("--db-sqlite-max-size must be a number of GB > 0, or -1 for no limit");
+    }
+    if (!(max_archive_mb > 0 && max_archive_mb <= 4096)) {
+        throw UsageError("--max-upload must be a number of MiB from 0 to 4096");
+    }
+    if (settings.io_threads < 1 || settings.io_threads > 64) {
+        throw UsageError("--io-threads must be between 1 and 64");
+    }
+    if (check_only) {
+        return check(e.frontend);
+    }
+    settings.db_path = db_path;
+    settings.db_max_bytes = db_max_gb < 0 ? 0 : static_cast<std::uint64_t>(std::llround(db_max_gb * 1e9));
+    settings.max_archive_bytes = static_cast<std::uint64_t>(max_archive_mb * 1024 * 1024);
+    open_log(logfile, debug);
+    Broker broker(settings, run_observers);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGPIPE, SIG_IGN);
+    broker.serve(g_stop);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const UsageError& e) {
+        std::cerr << "loads-broker: error: " << e.what() << '\n';
+        return 2;
+    } catch (const EnvironmentError& e) {
+        std::cerr << "loads-broker: error: " << e.what() << '\n';
+        return 3;
+    } catch (const std::exception& e) {
+        std::cerr << "loads-broker: internal error: " << e.what() << '\n';
+        return 4;
+    }
+}

@@ -1,0 +1,31 @@
+#include "protocol.hpp"
+
+namespace loads::host {
+
+std::string endpoint_host(std::string_view endpoint) {
+    constexpr std::string_view tcp = "tcp://";
+    if (!endpoint.starts_with(tcp)) {
+        return {};
+    }
+    std::string_view rest = endpoint.substr(tcp.size());
+    if (rest.starts_with('[')) {  // [v6 address]:port
+        const auto close = rest.find(']');
+        return close == std::string_view::npos ? std::string() : std::string(rest.substr(0, close + 1));
+    }
+    const auto colon = rest.rfind(':');
+    return std::string(rest.substr(0, colon));
+}
+
+std::string dialable_endpoint(const std::string& endpoint, const std::string& reached) {
+    const std::string host = endpoint_host(endpoint);
+    if (host != "*" && host != "0.0.0.0" && host != "[::]" && host != "[*]") {
+        return endpoint;
+    }
+    std::string reached_host = endpoint_host(reached);
+    if (reached_host.empty() || reached_host == "*" || reached_host == "0.0.0.0" || reached_host == "[::]") {
+        reached_host = "127.0.0.1";  // the peer reached the broker locally (ipc), or as loosely as this
+    }
+    return "tcp://" + reached_host + endpoint.substr(std::string_view("tcp://").size() + host.size());
+}
+
+}  // namespace loads::host

@@ -1,0 +1,392 @@
+#include "remote_run.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+#include <unistd.h>
+
+#include "broker_client.hpp"
+#include "cycles.hpp"
+#include "fqn.hpp"
+#include "module_finder.hpp"
+#include "plugin_module.hpp"
+#include "run_info.hpp"
+#include "run_submission.hpp"
+#include "run_watcher.hpp"
+#include "usage_error.hpp"
+
+namespace loads::host {
+
+namespace {
+
+constexpr int k_exit_cluster = 6;
+constexpr int k_exit_stopped = 130;
+
+std::string new_run_id() {
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::random_device rd;
+    std::string h;
+    for (int i = 0; i < 32; ++i) {
+        h += k_hex[rd() & 0xF];
+    }
+    h[12] = '4';  // a version 4 UUID, as the original's run ids
+    h[16] = "89ab"[rd() & 3];
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
+           h.substr(20);
+}
+
+std::string text_of(const JsonValue& v) {
+    if (const auto s = v.as_string()) {
+        return std::string(*s);
+    }
+    if (const auto* items = v.as_array()) {
+        std::string joined;
+        for (const auto& item : *items) {
+            joined += (joined.empty() ? "" : ",") + text_of(item);
+        }
+        return joined;
+    }
+    return v.is_null() ? std::string() : v.dump();
+}
+
+// The run's options as outputs describe them (name, text), from the object the broker keeps.
+std::vector<std::pair<std::string, std::string>> option_pairs(const JsonValue& args) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (const auto* members = args.as_object()) {
+        for (const auto& [key, value] : *members) {
+            out.emplace_back(key, text_of(value));
+        }
+    }
+    return out;
+}
+
+// What the outputs need of the plan (cycles, duration), read back from the run's options.
+RunPlan plan_from_args(const JsonValue& args) {
+    RunPlan plan;
+    try {
+        plan.users = parse_cycle(args.string_at("users").value_or("1"), "users");
+        const std::string hits(args.string_at("hits").value_or(""));
+        const std::string duration(args.string_at("duration").value_or(""));
+        if (!duration.empty()) {
+            plan.duration = std::chrono::milliseconds(static_cast<std::int64_t>(std::stod(duration) * 1000));
+        } else if (!hits.empty()) {
+            plan.hits = parse_cycle(hits, "hits");
+        }
+    } catch (const std::exception&) {
+        // A run started by another tool with other options: describe what can be described.
+    }
+    plan.server_url = std::string(args.string_at("server-url").value_or(""));
+    return plan;
+}
+
+std::string publisher_endpoint(const Options& o, BrokerClient& client) {
+    if (!o.zmq_publisher.empty()) {
+        return o.zmq_publisher;
+    }
+    const BrokerReply ping = client.call({{"command", JsonValue("PING")}});
+    const JsonValue* endpoints = ping.result.find("endpoints");
+    const auto publisher = endpoints ? endpoints->string_at("publisher") : std::nullopt;
+    if (!publisher || publisher->empty()) {
+        throw ClusterError("the broker at " + o.broker + " names no publisher endpoint");
+    }
+    return dialable_endpoint(std::string(*publisher), o.broker);
+}
+
+// Ctrl-C during a run: stop it on the cluster, or leave it going and come back with --attach.
+int ask_stop_or_detach(const Options& o, BrokerClient& client, const std::string& run_id, std::istream& in,
+                       std::ostream& out) {
+    while (true) {
+        out << "Do you want to (s)top the test or (d)etach ? " << std::flush;
+        std::string answer;
+        if (!std::getline(in, answer)) {
+            out << "\n";
+            std::cerr
+                << "loads-runner: no answer: detached (nothing stops a run that nobody asked to stop)\n";
+            break;
+        }
+        const auto first = answer.find_first_not_of(" \t");
+        const char c = first == std::string::npos ? '\0' : static_cast<char>(std::tolower(answer[first]));
+        if (c == 's') {
+            client.call({{"command", JsonValue("CTRL_STOP_RUN")}, {"run_id", JsonValue(run_id)}});
+            out << "Stopped run " << run_id << ".\n";
+            return k_exit_stopped;
+        }
+        if (c == 'd') {
+            break;
+        }
+    }
+    out << "Detached. Re-attach with: loads-runner --attach --run-id " << run_id
+        << (o.broker != Options().broker ? " --broker " + o.broker : std::string()) << '\n';
+    return 0;
+}
+
+struct Followed {
+    int status = 0;
+    std::vector<AgentView> agents;
+};
+
+// Hands the run to the outputs from `start` to its end (or the user's Ctrl-C).
+Followed follow(const Options& o, OutputHub& hub, BrokerClient& client, RunWatcher& watcher, RunState start,
+                const std::atomic<bool>& interrupt, std::istream& in, std::ostream& out) {
+    const std::string run_id = start.run_id;
+    const Fqn fqn = parse_fqn(start.fqn);
+    const RunPlan plan = plan_from_args(start.options);
+    const auto agents = static_cast<std::uint32_t>(start.agents.size());
+    const auto started =
+        std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(start.started)));
+    hub.start(std::make_shared<const RunInfo>(fqn, plan, started, option_pairs(start.options), agents));
+
+    WatchResult w;
+    if (start.active) {
+        w = watcher.watch(std::move(start), hub, client, interrupt);
+    } else {
+        out << "Run " << run_id << " is over (" << start.status << ").\n";
+        w.end = WatchResult::End::finished;
+        w.status = start.status;
+        w.total = std::move(start.total);
+        w.elapsed = start.elapsed;
+        w.progress = start.progress;
+        w.agents = std::move(start.agents);
+    }
+    RunReport report;
+    report.fqn = fqn.str();
+    report.stats = std::move(w.total);
+    report.started = started;
+    report.duration_seconds = w.elapsed;
+    report.progress = w.progress;
+    report.interrupted = w.end != WatchResult::End::finished || w.status == "stopped";
+    const std::vector<std::string> problems = hub.finish(report, std::move(w.last_interval));
+    for (const auto& line : problems) {
+        std::cerr << "loads-runner: " << line << '\n';
+    }
+
+    Followed f;
+    f.agents = w.agents;
+    f.status = report.stats.failures() + report.stats.errors() > 0 ? 1 : 0;
+    if (!problems.empty()) {
+        f.status = 5;
+    }
+    switch (w.end) {
+        case WatchResult::End::interrupted:
+            f.status = ask_stop_or_detach(o, client, run_id, in, out);
+            break;
+        case WatchResult::End::broker_lost:
+            std::cerr << "loads-runner: lost the broker at " << o.broker
+                      << "; the summary covers what it had published\n";
+            f.status = k_exit_cluster;
+            break;
+        case WatchResult::End::finished:
+            if (w.status == "stopped") {
+                std::cerr << "loads-runner: run " << run_id << " was stopped\n";
+                f.status = k_exit_stopped;
+            } else if (w.status != "completed") {
+                std::size_t missing = 0;
+                for (const auto& a : w.agents) {
+                    missing += a.state != "finished" ? 1 : 0;
+                }
+                std::cerr << "loads-runner: run " << run_id << " ended " << w.status << ": " << missing
+                          << " of " << w.agents.size() << " agent(s) did not finish\n";
+                for (const auto& a : w.agents) {
+                    if (a.state != "finished") {
+                        std::cerr << "loads-runner:   " << a.agent_id << ": " << a.state
+                                  << (a.message.empty() ? "" : " (" + a.message + ")") << '\n';
+                    }
+                }
+                f.status = k_exit_cluster;
+            }
+            break;
+    }
+    return f;
+}
+
+// Starts `fqn` on `agents` agents and follows it (or returns at once with --detach).
+Followed start_and_follow(const Options& o, const Fqn& fqn,
+                          const std::optional<std::filesystem::path>& module_file, OutputHub& hub,
+                          const std::atomic<bool>& interrupt, std::istream& in, std::ostream& out) {
+    const RunSubmission submission = prepare_submission(o, fqn, module_file);
+    BrokerClient client(o.broker);
+    const std::string run_id = new_run_id();
+    std::optional<RunWatcher> watcher;
+    if (!o.detach) {
+        watcher.emplace(publisher_endpoint(o, client), run_id);  // subscribed before the run starts
+    }
+    JsonValue::Array observers;
+    for (const auto& name : o.observers) {
+        observers.emplace_back(name);
+    }
+    JsonValue::Object request{{"command", JsonValue("CTRL_RUN")},
+                              {"run_id", JsonValue(run_id)},
+                              {"agents", JsonValue(static_cast<std::int64_t>(o.agents))},
+                              {"args", JsonValue(submission.args)},
+                              {"observers", JsonValue(std::move(observers))}};
+    client.call(request, submission.archive);
+    if (o.detach) {
+        out << "Detached. Run " << run_id << " is going on " << o.agents
+            << " agent(s); re-attach with: loads-runner --attach --run-id " << run_id
+            << (o.broker != Options().broker ? " --broker " + o.broker : std::string()) << '\n';
+        return {};
+    }
+    return follow(o, hub, client, *watcher, fetch_run(client, run_id), interrupt, in, out);
+}
+
+// The test module as found here, checked to hold the test (reading its symbols only: no plugin
+// code runs on the runner of a distributed run). Not found: the agents must have it.
+std::optional<std::filesystem::path> local_module(const Options& o, const Fqn& fqn) {
+    std::filesystem::path file;
+    try {
+        file = find_module(fqn.module, module_search_path(o.test_dir));
+    } catch (const UsageError&) {
+        std::cerr << "loads-runner: module '" << fqn.module
+                  << "' is not on this machine: the agents must find it themselves\n";
+        return std::nullopt;
+    }
+    const auto tests = list_tests(file);
+    const bool found = std::any_of(tests.begin(), tests.end(), [&](const TestName& t) {
+        return t.klass == fqn.klass && t.test == fqn.test;
+    });
+    if (!found) {
+        PluginModule::load(file)->resolve(fqn);  // throws the usual message naming what exists
+    }
+    return file;
+}
+
+int distributed_run(const Options& o, OutputHub& hub, const std::atomic<bool>& interrupt, std::istream& in,
+                    std::ostream& out) {
+    if (o.fqn.empty()) {
+        throw UsageError("no test given: expected module.Class.test (see --help)");
+    }
+    make_plan(o, false);  // the same checks of cycles and durations as a local run
+    const Fqn fqn = parse_fqn(o.fqn);
+    return start_and_follow(o, fqn, local_module(o, fqn), hub, interrupt, in, out).status;
+}
+
+int health_check(const Options& o, OutputHub& hub, const std::atomic<bool>& interrupt, std::istream& in,
+                 std::ostream& out) {
+    BrokerClient client(o.broker);
+    const BrokerReply ping = client.call({{"command", JsonValue("PING")}});
+    const JsonValue* agents = ping.result.find("agents");
+    const auto* list = agents ? agents->as_object() : nullptr;
+    if (list == nullptr || list->empty()) {
+        out << "No agents currently registered.\n";
+        return k_exit_cluster;
+    }
+    std::size_t idle = 0;
+    for (const auto& [id, a] : *list) {
+        idle += a.string_at("run_id").value_or("").empty() ? 1 : 0;
+    }
+    if (idle == 0) {
+        out << "All agents are busy.\n";
+        return k_exit_cluster;
+    }
+    const std::filesystem::path module = builtin_plugin_dir() / "libhealth.so";
+    std::error_code ec;
+    if (!std::filesystem::exists(module, ec)) {
+        throw EnvironmentError("the health check's plugin is missing: " + module.string());
+    }
+    Options health = o;
+    health.fqn = "health.Health.test_health";
+    health.users = "1";
+    health.hits = "1";
+    health.duration.reset();
+    health.agents = static_cast<unsigned>(idle);
+    health.detach = false;
+    out << "Running a health check on all " << idle << " agents\n" << std::flush;
+    const Followed f = start_and_follow(health, parse_fqn(health.fqn), module, hub, interrupt, in, out);
+    bool all = true;
+    out << "Agents:\n";
+    for (const auto& a : f.agents) {
+        const bool answered = a.state == "finished";
+        all = all && answered;
+        out << "  - " << a.agent_id << " on " << a.hostname << ": "
+            << (answered ? std::string("answered")
+                         : "did not answer (" + a.state + (a.message.empty() ? "" : ": " + a.message) + ")")
+            << '\n';
+    }
+    return f.status != 0 ? f.status : (all ? 0 : k_exit_cluster);
+}
+
+std::string choose_run(const Options& o, BrokerClient& client, std::istream& in, std::ostream& out) {
+    const BrokerReply reply = client.call({{"command", JsonValue("CTRL_LIST_RUNS")}});
+    const auto* runs = reply.result.as_object();
+    if (runs == nullptr || runs->empty()) {
+        throw ClusterError("nothing is running on the broker at " + o.broker +
+                           " (a run that ended can be shown with --attach --run-id ID)");
+    }
+    std::vector<std::string> ids;
+    for (const auto& [id, run] : *runs) {
+        ids.push_back(id);
+    }
+    if (ids.size() == 1) {
+        return ids.front();
+    }
+    if (!isatty(STDIN_FILENO) && &in == &std::cin) {
+        std::string all;
+        for (const auto& id : ids) {
+            all += (all.empty() ? "" : ", ") + id;
+        }
+        throw UsageError(std::to_string(ids.size()) + " runs are active: choose one with --run-id (" + all +
+                         ")");
+    }
+    out << ids.size() << " runs are active:\n";
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const JsonValue& run = runs->at(ids[i]);
+        const auto* agents = run.find("agents") ? run.find("agents")->as_array() : nullptr;
+        out << "  " << i + 1 << ". " << ids[i] << ": " << run.string_at("fqn").value_or("?") << " on "
+            << (agents ? agents->size() : 0) << " agent(s)\n";
+    }
+    while (true) {
+        out << "Which one? [1-" << ids.size() << "] " << std::flush;
+        std::string answer;
+        if (!std::getline(in, answer)) {
+            throw UsageError("no run chosen");
+        }
+        try {
+            const std::size_t n = std::stoul(answer);
+            if (n >= 1 && n <= ids.size()) {
+                return ids[n - 1];
+            }
+        } catch (const std::exception&) {
+        }
+    }
+}
+
+int attach(const Options& o, OutputHub& hub, const std::atomic<bool>& interrupt, std::istream& in,
+           std::ostream& out) {
+    BrokerClient client(o.broker);
+    const std::string run_id = o.run_id.empty() ? choose_run(o, client, in, out) : o.run_id;
+    RunWatcher watcher(publisher_endpoint(o, client), run_id);  // subscribed before the snapshot
+    RunState start = fetch_run(client, run_id);
+    if (start.active) {
+        out << "Attached to run " << run_id << " (" << start.fqn << " on " << start.agents.size()
+            << " agent(s))\n"
+            << std::flush;
+    }
+    return follow(o, hub, client, watcher, std::move(start), interrupt, in, out).status;
+}
+
+}  // namespace
+
+int run_on_cluster(const Options& o, OutputHub& hub, const std::atomic<bool>& interrupt, std::istream& in,
+                   std::ostream& out) {
+    if (!o.python_deps.empty()) {
+        throw UsageError(
+            "--python-dep has no meaning here: loads tests are compiled plugins; ship the files "
+            "they need with --include-file");
+    }
+    if (hub.wanted_events() != 0 && !o.attach) {
+        std::cerr << "loads-runner: outputs that record every event get none from a distributed run (agents "
+                     "send aggregates): they report the totals only\n";
+    }
+    if (o.health_check) {
+        return health_check(o, hub, interrupt, in, out);
+    }
+    if (o.attach) {
+        return attach(o, hub, interrupt, in, out);
+    }
+    return distributed_run(o, hub, interrupt, in, out);
+}
+
+}  // namespace loads::host

@@ -1,0 +1,232 @@
+#include "run_watcher.hpp"
+
+#include <ctime>
+#include <iostream>
+
+#include <zmq.hpp>
+
+#include "stats_codec.hpp"
+#include "usage_error.hpp"
+#include "zmq_message.hpp"
+
+namespace loads::host {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+// The broker publishes every second: this long without a word, and the runner asks it directly.
+constexpr auto k_silence = std::chrono::seconds(3);
+constexpr auto k_progress_period = std::chrono::milliseconds(100);
+
+std::string utc_text(double epoch) {
+    const auto t = static_cast<std::time_t>(epoch);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return buf;
+}
+
+AgentView agent_from_json(const JsonValue& a) {
+    return {std::string(a.string_at("agent_id").value_or("?")),
+            std::string(a.string_at("hostname").value_or("")), std::string(a.string_at("state").value_or("")),
+            a.number_at("changed_at").value_or(0), std::string(a.string_at("message").value_or(""))};
+}
+
+void say_agent(const AgentView& a) {
+    if (a.state == "failed" || a.state == "lost") {
+        std::cerr << "loads-runner: agent " << a.agent_id << " " << a.state << " at "
+                  << utc_text(a.changed_at) << (a.message.empty() ? "" : ": " + a.message)
+                  << " (what it sent before is counted)\n";
+    }
+}
+
+}  // namespace
+
+std::vector<AgentView> agents_from_json(const JsonValue* list) {
+    std::vector<AgentView> out;
+    if (list != nullptr && list->as_array() != nullptr) {
+        for (const auto& a : *list->as_array()) {
+            out.push_back(agent_from_json(a));
+        }
+    }
+    return out;
+}
+
+RunState fetch_run(BrokerClient& client, const std::string& run_id) {
+    const BrokerReply reply =
+        client.call({{"command", JsonValue("CTRL_GET_RUN")}, {"run_id", JsonValue(run_id)}});
+    const JsonValue& r = reply.result;
+    RunState s;
+    s.run_id = run_id;
+    s.fqn = std::string(r.string_at("fqn").value_or(""));
+    if (const JsonValue* options = r.find("options")) {
+        s.options = *options;
+    }
+    s.started = r.number_at("started").value_or(0);
+    s.active = r.bool_at("active").value_or(false);
+    s.status = std::string(r.string_at("status").value_or(""));
+    s.seq = static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.int_at("seq").value_or(0)));
+    s.elapsed = r.number_at("elapsed").value_or(0);
+    s.progress = r.number_at("progress").value_or(0);
+    s.agents = agents_from_json(r.find("agents"));
+    if (reply.frames.size() != 1) {
+        throw ClusterError("the broker's description of run " + run_id + " has no figures");
+    }
+    if (const std::string error = decode_stats(reply.frames[0], s.total); !error.empty()) {
+        throw ClusterError("the broker's figures for run " + run_id + " do not decode: " + error);
+    }
+    return s;
+}
+
+struct RunWatcher::Socket {
+    zmq::context_t context{1};
+    zmq::socket_t sub{context, zmq::socket_type::sub};
+};
+
+RunWatcher::RunWatcher(const std::string& publisher, std::string run_id)
+    : m_socket(std::make_unique<Socket>()), m_run_id(std::move(run_id)) {
+    auto& sub = m_socket->sub;
+    sub.set(zmq::sockopt::linger, 0);
+    sub.set(zmq::sockopt::rcvhwm, 100'000);
+    sub.set(zmq::sockopt::maxmsgsize, std::int64_t{256} << 20);
+    sub.set(zmq::sockopt::subscribe, m_run_id);
+    try {
+        sub.connect(publisher);
+    } catch (const zmq::error_t& e) {
+        throw UsageError("publisher endpoint '" + publisher + "': " + e.what());
+    }
+}
+
+RunWatcher::~RunWatcher() = default;
+
+WatchResult RunWatcher::watch(RunState start, RunListener& listener, BrokerClient& client,
+                              const std::atomic<bool>& interrupt) {
+    WatchResult r;
+    r.total = std::move(start.total);
+    r.agents = std::move(start.agents);
+    std::uint64_t applied = start.seq;
+    double elapsed = start.elapsed;
+    r.progress = start.progress;
+    auto elapsed_at = steady::now();
+    auto last_heard = steady::now();
+    auto next_progress = steady::now();
+    ProgressInfo info;
+    ZmqMessage m;
+
+    const auto finish_from = [&](RunState&& s) {
+        r.end = WatchResult::End::finished;
+        r.status = s.status;
+        r.total = std::move(s.total);
+        r.last_interval = RunStats();
+        r.elapsed = s.elapsed;
+        r.agents = std::move(s.agents);
+        r.progress = s.progress;
+        return r;
+    };
+
+    while (true) {
+        if (interrupt.load()) {
+            r.end = WatchResult::End::interrupted;
+            r.elapsed = elapsed + std::chrono::duration<double>(steady::now() - elapsed_at).count();
+            return r;
+        }
+        zmq::pollitem_t item{m_socket->sub.handle(), 0, ZMQ_POLLIN, 0};
+        try {
+            zmq::poll(&item, 1, std::chrono::milliseconds(50));
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EINTR) {
+                throw;
+            }
+        }
+        bool resync = false;
+        while (receive_message(m_socket->sub, m, 5)) {
+            if (m.too_many_frames || m.size() < 2 || m.view(0) != m_run_id) {
+                continue;
+            }
+            last_heard = steady::now();
+            JsonValue h;
+            try {
+                h = JsonValue::parse(m.view(1));
+            } catch (const JsonParseError&) {
+                continue;
+            }
+            const auto type = h.string_at("type");
+            const auto seq =
+                static_cast<std::uint64_t>(std::max<std::int64_t>(0, h.int_at("seq").value_or(0)));
+            if (type == "interval" && m.size() == 3) {
+                if (seq <= applied) {
+                    continue;
+                }
+                RunStats interval;
+                if (seq != applied + 1 || !decode_stats(m.view(2), interval).empty()) {
+                    resync = true;
+                    continue;
+                }
+                r.total.merge(interval);
+                applied = seq;
+                elapsed = h.number_at("elapsed").value_or(elapsed);
+                elapsed_at = steady::now();
+                r.progress = h.number_at("progress").value_or(r.progress);
+                info.fraction = r.progress;
+                info.elapsed = elapsed;
+                listener.on_refresh(r.total, std::move(interval), info);
+            } else if (type == "agent" && h.find("agent") != nullptr) {
+                const AgentView a = agent_from_json(*h.find("agent"));
+                say_agent(a);
+                for (auto& known : r.agents) {
+                    if (known.agent_id == a.agent_id) {
+                        known = a;
+                    }
+                }
+            } else if (type == "finished" && m.size() == 4) {
+                RunStats last;
+                RunStats total;
+                if (!decode_stats(m.view(2), last).empty() || !decode_stats(m.view(3), total).empty()) {
+                    resync = true;
+                    continue;
+                }
+                r.end = WatchResult::End::finished;
+                r.status = std::string(h.string_at("status").value_or(""));
+                // The final total is the broker's own: exact even if an interval was missed.
+                r.last_interval = seq == applied + 1 ? std::move(last) : RunStats();
+                r.total = std::move(total);
+                r.elapsed = h.number_at("elapsed").value_or(elapsed);
+                r.agents = agents_from_json(h.find("agents"));
+                return r;
+            }
+        }
+        const auto now = steady::now();
+        if (resync || now - last_heard > k_silence) {
+            // Missed a message, or heard nothing for a while: ask the broker where the run is.
+            last_heard = now;
+            RunState s;
+            try {
+                s = fetch_run(client, m_run_id);
+            } catch (const ClusterError&) {
+                r.end = WatchResult::End::broker_lost;
+                r.elapsed = elapsed + std::chrono::duration<double>(now - elapsed_at).count();
+                return r;
+            }
+            if (!s.active) {
+                return finish_from(std::move(s));
+            }
+            if (s.seq != applied) {
+                r.total = std::move(s.total);
+                applied = s.seq;
+                info.fraction = s.progress;
+                info.elapsed = s.elapsed;
+                listener.on_refresh(r.total, RunStats(), info);
+            }
+        }
+        if (now >= next_progress) {
+            next_progress = now + k_progress_period;
+            info.fraction = r.progress;
+            info.elapsed = elapsed + std::chrono::duration<double>(now - elapsed_at).count();
+            listener.on_progress(info);
+        }
+    }
+}
+
+}  // namespace loads::host
