@@ -136,7 +136,8 @@ def run(*args, lib_dirs=(LIB_DIR, FIXTURE_DIR), timeout=120, cwd=None, env_extra
     if env_extra:
         env.update(env_extra)
     started = time.monotonic()
-    proc = subprocess.run([RUNNER, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env)
+    proc = subprocess.run([RUNNER, *args], capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env,
+                          stdin=subprocess.DEVNULL)
     return Result(proc, time.monotonic() - started)
 
 

@@ -134,6 +134,16 @@ TEST_CASE("stopping: agents whose runner was interrupted are stopped, and so is 
     CHECK(run.status() == "stopped");
 }
 
+TEST_CASE("a runner stopped before it could catch the signal is stopped, not failed") {
+    ActiveRun run = make_run({"a", "b"});
+    const auto t = steady::now();
+    run.child_ended("a", -1, 15, "", 1001, t);  // SIGTERM before any stop: something else killed it
+    CHECK(run.agents().at("a").state == AgentState::failed);
+    run.request_stop();
+    run.child_ended("b", -1, 15, "", 1002, t);
+    CHECK(run.agents().at("b").state == AgentState::stopped);
+}
+
 TEST_CASE("published intervals add up to the published total, percentiles included") {
     ActiveRun run = make_run({"a", "b"});
     const auto t = steady::now();
@@ -156,4 +166,19 @@ TEST_CASE("published intervals add up to the published total, percentiles includ
     auto changed = run.take_changed_agents();
     CHECK(changed.size() == 2);  // both new
     CHECK(run.take_changed_agents().empty());
+}
+
+TEST_CASE("an agent that never says it started fails after the start timeout") {
+    const auto t0 = steady::now();
+    std::vector<RunAgent> agents(2);
+    agents[0].id = "quiet";
+    agents[1].id = "ok";
+    ActiveRun run({"run-1", "m.C.t", "{}", {}, 1000.0}, agents, t0);
+    run.agent_started("ok");
+    run.tick(1010, t0 + 10s);
+    CHECK(run.agents().at("quiet").state == AgentState::running);
+    run.tick(1031, t0 + ActiveRun::k_start_timeout + 1s);
+    CHECK(run.agents().at("quiet").state == AgentState::failed);
+    CHECK(run.agents().at("quiet").message == "did not start the run within 30 s");
+    CHECK(run.agents().at("ok").state == AgentState::running);
 }

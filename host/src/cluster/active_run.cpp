@@ -1,6 +1,7 @@
 #include "active_run.hpp"
 
 #include <algorithm>
+#include <csignal>
 
 namespace loads::host {
 
@@ -20,8 +21,8 @@ const char* state_name(AgentState state) noexcept {
     return "unknown";
 }
 
-ActiveRun::ActiveRun(RunDescription description, const std::vector<RunAgent>& agents)
-    : m_description(std::move(description)) {
+ActiveRun::ActiveRun(RunDescription description, const std::vector<RunAgent>& agents, steady::time_point created)
+    : m_description(std::move(description)), m_created(created) {
     for (const RunAgent& a : agents) {
         m_agents[a.id] = a;
         m_changed.push_back(a.id);
@@ -42,12 +43,19 @@ std::string ActiveRun::add_figures(const RelayHeader& header, const RunStats& fi
         return "message " + std::to_string(header.seq) + " from agent " + header.agent_id +
                " repeats an earlier one";
     }
+    agent.acknowledged = true;
     agent.next_seq = header.seq + 1;
     agent.progress = std::clamp(header.progress, 0.0, 1.0);
     agent.final_received = header.final;
     m_pending.merge(figures);
     settle(agent, now, t);
     return {};
+}
+
+void ActiveRun::agent_started(const std::string& agent_id) {
+    if (auto it = m_agents.find(agent_id); it != m_agents.end()) {
+        it->second.acknowledged = true;
+    }
 }
 
 void ActiveRun::child_ended(const std::string& agent_id, int exit_code, int signal,
@@ -81,6 +89,10 @@ void ActiveRun::tick(double now, steady::time_point t) {
     for (auto& [id, agent] : m_agents) {
         if (agent.state == AgentState::running && agent.ended) {
             settle(agent, now, t);
+        } else if (agent.state == AgentState::running && !agent.acknowledged && t - m_created > k_start_timeout) {
+            // The order was lost on the way (or the agent is stuck): its part will never come.
+            set_state(agent, AgentState::failed,
+                      "did not start the run within " + std::to_string(k_start_timeout.count()) + " s", now);
         }
     }
 }
@@ -90,6 +102,13 @@ void ActiveRun::settle(RunAgent& agent, double now, steady::time_point t) {
         return;
     }
     const std::string why = agent.end_message.empty() ? std::string() : ": " + agent.end_message;
+    if (agent.signal != 0 && m_stop_requested && (agent.signal == SIGTERM || agent.signal == SIGKILL)) {
+        // Stopped before its runner could catch the signal (it was still starting), or killed
+        // after ignoring it: stopped all the same.
+        set_state(agent, AgentState::stopped, "stopped on request (by signal " + std::to_string(agent.signal) + ")",
+                  now);
+        return;
+    }
     if (agent.signal != 0) {
         set_state(agent, AgentState::failed,
                   "its loads-runner was killed by signal " + std::to_string(agent.signal) + why, now);

@@ -31,6 +31,7 @@ struct RunAgent {
     AgentState state = AgentState::running;
     double changed_at = 0;  ///< Epoch seconds of the last change of state.
     std::string message;    ///< Why it failed, was lost or stopped.
+    bool acknowledged = false;  ///< The agent said it started its runner (or sent figures).
     bool final_received = false;
     std::uint64_t next_seq = 0;  ///< The relay's next expected message number.
     double progress = 0;         ///< 0..1 of its plan, as its child last reported.
@@ -65,10 +66,13 @@ class ActiveRun {
 public:
     /// How long figures may trail behind the report that their child exited.
     static constexpr std::chrono::seconds k_final_grace{5};
+    /// How long an agent may take to say it started its runner (unpacking the files included).
+    static constexpr std::chrono::seconds k_start_timeout{30};
 
     using steady = std::chrono::steady_clock;
 
-    ActiveRun(RunDescription description, const std::vector<RunAgent>& agents);
+    ActiveRun(RunDescription description, const std::vector<RunAgent>& agents,
+              steady::time_point created = steady::now());
 
     const RunDescription& description() const noexcept { return m_description; }
     const std::string& id() const noexcept { return m_description.run_id; }
@@ -79,6 +83,8 @@ public:
     /// agent is not in this run, no longer running, or the message repeats an earlier one).
     std::string add_figures(const RelayHeader& header, const RunStats& figures, double now,
                             steady::time_point t);
+    /// The agent started its runner for the run.
+    void agent_started(const std::string& agent_id);
     /// The agent reports its child's end.
     void child_ended(const std::string& agent_id, int exit_code, int signal, const std::string& message,
                      double now, steady::time_point t);
@@ -89,7 +95,7 @@ public:
     /// Stopping was asked: agents that end now count as stopped, and so does the run.
     void request_stop() noexcept { m_stop_requested = true; }
     bool stop_requested() const noexcept { return m_stop_requested; }
-    /// Ends the wait for final figures that did not come in time.
+    /// Ends the waits that took too long: for final figures, and for an agent to start.
     void tick(double now, steady::time_point t);
 
     bool over() const;
@@ -114,6 +120,7 @@ private:
     void set_state(RunAgent& agent, AgentState state, std::string message, double now);
 
     RunDescription m_description;
+    steady::time_point m_created;
     std::map<std::string, RunAgent> m_agents;
     std::vector<std::string> m_changed;
     RunStats m_published;

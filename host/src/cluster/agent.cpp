@@ -173,7 +173,9 @@ bool Agent::State::wait_for_broker(const std::atomic<bool>& stop) {
 
 void Agent::State::connect() {
     backend.set(zmq::sockopt::routing_id, id);
-    backend.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(settings.max_upload_bytes) + (1 << 20));
+    // No size limit on the socket: a message over it would silently cut the connection and the
+    // run would never hear why. The broker bounds what it sends; the archive's own limit is
+    // checked (and reported) when it is unpacked.
     backend.set(zmq::sockopt::linger, 1000);
     register_.set(zmq::sockopt::immediate, true);  // a beat nobody can take now is worthless later
     register_.set(zmq::sockopt::linger, 1000);

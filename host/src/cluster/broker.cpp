@@ -134,6 +134,8 @@ struct Broker::State {
     void bind_all();
     void serve(const std::atomic<bool>& stop);
 
+    /// Hands a message to its socket's handler (0 frontend, 1 backend, 2 register, 3 receiver).
+    void dispatch(std::size_t socket, ZmqMessage& m);
     // Each socket's messages; any exception they throw drops the message, logged.
     void on_frontend(ZmqMessage& m);
     void on_backend(ZmqMessage& m);
@@ -257,30 +259,22 @@ void Broker::State::serve(const std::atomic<bool>& stop) {
             agents.refresh_all(now);
         }
         last_loop = now;
-        struct Source {
-            zmq::socket_t* socket;
-            const char* name;
-            void (State::*handler)(ZmqMessage&);
-            std::size_t max_frames;
-        };
-        const Source sources[] = {{&frontend, "frontend", &State::on_frontend, 8},
-                                  {&backend, "backend", &State::on_backend, 4},
-                                  {&register_, "register", &State::on_register, 2},
-                                  {&receiver, "receiver", &State::on_receiver, 4}};
+        static constexpr const char* k_names[] = {"frontend", "backend", "register", "receiver"};
+        static constexpr std::size_t k_max_frames[] = {8, 4, 2, 4};
+        zmq::socket_t* const sockets[] = {&frontend, &backend, &register_, &receiver};
         for (std::size_t i = 0; i < 4; ++i) {
             if (!(items[i].revents & ZMQ_POLLIN)) {
                 continue;
             }
             // A bounded batch per socket, so a flood on one cannot starve the others.
-            for (int n = 0; n < 256 && receive_message(*sources[i].socket, message, sources[i].max_frames);
-                 ++n) {
+            for (int n = 0; n < 256 && receive_message(*sockets[i], message, k_max_frames[i]); ++n) {
                 try {
                     if (message.too_many_frames) {
                         throw std::runtime_error("too many frames");
                     }
-                    (this->*sources[i].handler)(message);
+                    dispatch(i, message);
                 } catch (const std::exception& e) {
-                    log_info(std::string("dropped a message on the ") + sources[i].name +
+                    log_info(std::string("dropped a message on the ") + k_names[i] +
                              " socket: " + log_text(e.what()));
                 }
             }
@@ -295,6 +289,23 @@ void Broker::State::serve(const std::atomic<bool>& stop) {
         }
     }
     log_info("broker stopping");
+}
+
+void Broker::State::dispatch(std::size_t socket, ZmqMessage& m) {
+    switch (socket) {
+        case 0:
+            on_frontend(m);
+            break;
+        case 1:
+            on_backend(m);
+            break;
+        case 2:
+            on_register(m);
+            break;
+        default:
+            on_receiver(m);
+            break;
+    }
 }
 
 // ---- frontend: runners' requests
@@ -635,6 +646,7 @@ void Broker::State::on_backend(ZmqMessage& m) {
     ActiveRun& run = *it->second;
     const std::string message(event.string_at("message").value_or(""));
     if (*kind == "started") {
+        run.agent_started(agent_id);
         log_info("run " + run.id() + ": agent " + agent_id + " started its loads-runner (pid " +
                  std::to_string(event.int_at("pid").value_or(0)) + ")");
     } else if (*kind == "refused") {
