@@ -21,7 +21,8 @@ const char* state_name(AgentState state) noexcept {
     return "unknown";
 }
 
-ActiveRun::ActiveRun(RunDescription description, const std::vector<RunAgent>& agents, steady::time_point created)
+ActiveRun::ActiveRun(RunDescription description, const std::vector<RunAgent>& agents,
+                     steady::time_point created)
     : m_description(std::move(description)), m_created(created) {
     for (const RunAgent& a : agents) {
         m_agents[a.id] = a;
@@ -89,7 +90,8 @@ void ActiveRun::tick(double now, steady::time_point t) {
     for (auto& [id, agent] : m_agents) {
         if (agent.state == AgentState::running && agent.ended) {
             settle(agent, now, t);
-        } else if (agent.state == AgentState::running && !agent.acknowledged && t - m_created > k_start_timeout) {
+        } else if (agent.state == AgentState::running && !agent.acknowledged &&
+                   t - m_created > k_start_timeout) {
             // The order was lost on the way (or the agent is stuck): its part will never come.
             set_state(agent, AgentState::failed,
                       "did not start the run within " + std::to_string(k_start_timeout.count()) + " s", now);
@@ -105,8 +107,8 @@ void ActiveRun::settle(RunAgent& agent, double now, steady::time_point t) {
     if (agent.signal != 0 && m_stop_requested && (agent.signal == SIGTERM || agent.signal == SIGKILL)) {
         // Stopped before its runner could catch the signal (it was still starting), or killed
         // after ignoring it: stopped all the same.
-        set_state(agent, AgentState::stopped, "stopped on request (by signal " + std::to_string(agent.signal) + ")",
-                  now);
+        set_state(agent, AgentState::stopped,
+                  "stopped on request (by signal " + std::to_string(agent.signal) + ")", now);
         return;
     }
     if (agent.signal != 0) {

@@ -29,8 +29,8 @@ struct RunAgent {
     std::string hostname;
     std::int64_t pid = 0;
     AgentState state = AgentState::running;
-    double changed_at = 0;  ///< Epoch seconds of the last change of state.
-    std::string message;    ///< Why it failed, was lost or stopped.
+    double changed_at = 0;      ///< Epoch seconds of the last change of state.
+    std::string message;        ///< Why it failed, was lost or stopped.
     bool acknowledged = false;  ///< The agent said it started its runner (or sent figures).
     bool final_received = false;
     std::uint64_t next_seq = 0;  ///< The relay's next expected message number.
