@@ -52,7 +52,8 @@ void OutputHub::on_refresh(const RunStats& total, RunStats interval, const Progr
 std::vector<std::string> OutputHub::finish(const RunReport& report, RunStats last_interval) {
     auto snapshot = std::make_shared<const Snapshot>(
         report.stats, std::move(last_interval),
-        SnapshotTimes{report.duration_seconds, report.progress, m_interval_start}, true, report.interrupted);
+        SnapshotTimes{report.duration_seconds, report.progress, m_interval_start}, true, report.interrupted,
+        report.agents);
     std::vector<std::string> problems;
     for (auto& c : m_channels) {
         c->push_finish(snapshot);

@@ -3,10 +3,20 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "run_stats.hpp"
 
 namespace loads::host {
+
+/// One agent of a distributed run at its end (loads_agent_report).
+struct AgentReport {
+    std::string agent_id;
+    std::string hostname;
+    std::string state;      ///< finished, failed, lost, stopped
+    double changed_at = 0;  ///< Epoch seconds.
+    std::string message;
+};
 
 struct RunReport {
     std::string fqn;
@@ -19,6 +29,8 @@ struct RunReport {
     /// that swallows loads::Cancelled in a loop). They were left behind: the process must end
     /// without waiting for them.
     std::size_t abandoned_workers = 0;
+    /// A distributed run's agents, sorted by id (empty for a local run).
+    std::vector<AgentReport> agents;
 };
 
 }  // namespace loads::host

@@ -8,6 +8,7 @@
 
 #include <loads/abi.h>
 
+#include "run_report.hpp"
 #include "run_stats.hpp"
 
 namespace loads::host {
@@ -45,7 +46,9 @@ struct SnapshotTimes {
 
 class Snapshot {
 public:
-    Snapshot(RunStats total, RunStats interval, const SnapshotTimes& times, bool final, bool interrupted);
+    /// `agents`: a distributed run's agents (for the final snapshot).
+    Snapshot(RunStats total, RunStats interval, const SnapshotTimes& times, bool final, bool interrupted,
+             std::vector<AgentReport> agents = {});
     Snapshot(const Snapshot&) = delete;
     Snapshot& operator=(const Snapshot&) = delete;
 
@@ -57,6 +60,9 @@ private:
     RunStats m_interval;
     StatsView m_total_view;
     StatsView m_interval_view;
+    std::vector<AgentReport> m_agents;
+    std::vector<loads_agent_report> m_agent_views;
+    std::vector<const loads_agent_report*> m_agent_pointers;
     loads_snapshot m_view{};
 };
 

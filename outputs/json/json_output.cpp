@@ -121,6 +121,18 @@ public:
                    ", \"location\": " + json_string(text(p.location)) + "}";
         }
         out += t.problem_count ? "\n  ],\n" : "],\n";
+        if (LOADS_HAS_FIELD(&s, loads_snapshot, agent_count) && s.agent_count > 0) {
+            out += "  \"agents\": [";
+            for (std::size_t i = 0; i < s.agent_count; ++i) {
+                const loads_agent_report& a = *s.agents[i];
+                out += std::string(i ? "," : "") + "\n    {\"agent_id\": " + json_string(text(a.agent_id)) +
+                       ", \"hostname\": " + json_string(text(a.hostname)) +
+                       ", \"state\": " + json_string(text(a.state)) +
+                       ", \"changed\": " + json_string(iso8601(a.changed_us)) +
+                       ", \"message\": " + json_string(text(a.message)) + "}";
+            }
+            out += "\n  ],\n";
+        }
         out += m_options + "}\n";
         loads::write_file(m_path, out);
     }

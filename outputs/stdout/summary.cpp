@@ -121,6 +121,40 @@ std::string format_summary(const loads_stats& s, double duration_seconds, std::i
     return out;
 }
 
+std::string format_agents(const loads_snapshot& snapshot) {
+    if (!LOADS_HAS_FIELD(&snapshot, loads_snapshot, agent_count) || snapshot.agent_count == 0) {
+        return {};
+    }
+    std::vector<std::pair<std::string, std::size_t>> states;  // in order of first appearance
+    for (std::size_t i = 0; i < snapshot.agent_count; ++i) {
+        const std::string state = printable(text(snapshot.agents[i]->state));
+        auto it = std::find_if(states.begin(), states.end(), [&](const auto& s) { return s.first == state; });
+        if (it == states.end()) {
+            states.emplace_back(state, 1);
+        } else {
+            ++it->second;
+        }
+    }
+    std::string out = format("\nAgents: %zu (", snapshot.agent_count);
+    for (std::size_t i = 0; i < states.size(); ++i) {
+        out += (i ? ", " : "") + std::to_string(states[i].second) + " " + states[i].first;
+    }
+    out += ")\n";
+    for (std::size_t i = 0; i < snapshot.agent_count; ++i) {
+        const loads_agent_report& a = *snapshot.agents[i];
+        if (text(a.state) == "finished") {
+            continue;
+        }
+        out += "- " + printable(text(a.agent_id)) + " on " + printable(text(a.hostname)) + ": " +
+               printable(text(a.state)) + " at " + utc_timestamp(a.changed_us).substr(0, 19) + " UTC";
+        if (a.message.len > 0) {
+            out += " (" + printable(text(a.message)) + ")";
+        }
+        out += text(a.state) == "lost" ? "; what it sent before is counted\n" : "\n";
+    }
+    return out;
+}
+
 std::string format_problems(const loads_stats& s, std::size_t limit) {
     // The runner lists problems most common first already.
     std::string out;

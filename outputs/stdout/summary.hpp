@@ -13,6 +13,10 @@ namespace loads::outputs {
 /// microseconds since the Unix epoch.
 std::string format_summary(const loads_stats& total, double duration_seconds, std::int64_t started_us);
 
+/// What became of a distributed run's agents: "Agents: 3 (2 finished, 1 lost)", then one line
+/// per agent that did not finish, saying when and why. Empty for a local run.
+std::string format_agents(const loads_snapshot& snapshot);
+
 /// The stderr digest: up to `limit` distinct failures/errors, most common first. Empty when none.
 std::string format_problems(const loads_stats& total, std::size_t limit);
 

@@ -54,8 +54,10 @@ class BrokerCommands(cluster.ClusterTestCase):
         self.assertTrue(result.out.startswith("Running a health check on all 3 agents\n"), result.out)
         self.assertEqual(result.field("Success"), 3)
         self.assertEqual(result.counter("health-check"), 3)
+        self.assertIn("\nAgents: 3 (3 finished)\n", result.out)
+        self.assertIn("\nHealth check: 3 of 3 agents answered\n", result.out)
         answered = re.findall(r"^  - (\S+) on \S+: answered$", result.out, re.M)
-        self.assertEqual(len(answered), 3, result.out)
+        self.assertEqual(sorted(answered), sorted(f"{os.uname().nodename}-{a.pid}" for a in self.cluster.agents))
 
         # One agent busy: the check covers the two idle ones (under the original's name too).
         self.assertRun(self.cluster.runner("cluster.Long.test_tick", "-d", "60", "--agents", "1", "--detach"), 0)

@@ -54,7 +54,10 @@ class AgentLoss(cluster.ClusterTestCase):
         self.assertRun(result, 6)
         self.assertIn(f"loads-runner: agent {victim_id} lost at ", result.err)
         self.assertIn("ended partial: 1 of 3 agent(s) did not finish", result.err)
-        self.assertIn(f"{victim_id}: lost (no heartbeat for 3 s)", result.err)
+        host = os.uname().nodename
+        self.assertIn("\nAgents: 3 (1 lost, 2 finished)\n", result.out)
+        self.assertRegex(result.out, rf"\n- {victim_id} on {host}: lost at \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC "
+                                     r"\(no heartbeat for 3 s\); what it sent before is counted\n")
 
         [(run_id, status)] = self.cluster.query("SELECT run_id, status FROM runs")
         self.assertEqual(status, "partial")

@@ -239,3 +239,26 @@ TEST_CASE("progress_bar") {
     CHECK(progress_bar(50, 10).size() == 19);
     CHECK(progress_bar(100, 100) == "[" + std::string(92, '=') + "] 100%");
 }
+
+TEST_CASE("format_agents says which agents did not finish, when and why") {
+    using loads::host::AgentReport;
+    using loads::host::Snapshot;
+    const std::vector<AgentReport> agents{
+        {"box-1", "box", "finished", 1'764'245'000.0, ""},
+        {"box-2", "box", "lost", 1'764'245'103.5, "no heartbeat for 3 s"},
+        {"other-7", "other", "failed", 1'764'245'001.0, "its loads-runner exited with status 2: \x1b[31mbad"},
+    };
+    const Snapshot s({}, {}, {}, true, false, agents);
+    CHECK(loads::outputs::format_agents(s.get()) ==
+          "\nAgents: 3 (1 finished, 1 lost, 1 failed)\n"
+          "- box-2 on box: lost at 2025-11-27 12:05:03 UTC (no heartbeat for 3 s); what it sent before is "
+          "counted\n"
+          "- other-7 on other: failed at 2025-11-27 12:03:21 UTC (its loads-runner exited with status 2: "
+          "\xEF\xBF\xBD[31mbad)\n");
+    const Snapshot local({}, {}, {}, true, false);
+    CHECK(loads::outputs::format_agents(local.get()).empty());
+    // An output built before ABI 1.3 is handed a shorter snapshot: no agents to read.
+    loads_snapshot old = s.get();
+    old.struct_size = offsetof(loads_snapshot, agents);
+    CHECK(loads::outputs::format_agents(old).empty());
+}

@@ -158,6 +158,9 @@ Followed follow(const Options& o, OutputHub& hub, BrokerClient& client, RunWatch
     report.duration_seconds = w.elapsed;
     report.progress = w.progress;
     report.interrupted = w.end != WatchResult::End::finished || w.status == "stopped";
+    for (const AgentView& a : w.agents) {
+        report.agents.push_back({a.agent_id, a.hostname, a.state, a.changed_at, a.message});
+    }
     const std::vector<std::string> problems = hub.finish(report, std::move(w.last_interval));
     for (const auto& line : problems) {
         std::cerr << "loads-runner: " << line << '\n';
@@ -187,14 +190,9 @@ Followed follow(const Options& o, OutputHub& hub, BrokerClient& client, RunWatch
                 for (const auto& a : w.agents) {
                     missing += a.state != "finished" ? 1 : 0;
                 }
+                // Which agents, when and why: the summary's "Agents:" lines (and the live messages).
                 std::cerr << "loads-runner: run " << run_id << " ended " << w.status << ": " << missing
                           << " of " << w.agents.size() << " agent(s) did not finish\n";
-                for (const auto& a : w.agents) {
-                    if (a.state != "finished") {
-                        std::cerr << "loads-runner:   " << a.agent_id << ": " << a.state
-                                  << (a.message.empty() ? "" : " (" + a.message + ")") << '\n';
-                    }
-                }
                 f.status = k_exit_cluster;
             }
             break;
@@ -295,17 +293,17 @@ int health_check(const Options& o, OutputHub& hub, const std::atomic<bool>& inte
     health.detach = false;
     out << "Running a health check on all " << idle << " agents\n" << std::flush;
     const Followed f = start_and_follow(health, parse_fqn(health.fqn), module, hub, interrupt, in, out);
-    bool all = true;
-    out << "Agents:\n";
+    const auto answered = static_cast<std::size_t>(std::count_if(
+        f.agents.begin(), f.agents.end(), [](const AgentView& a) { return a.state == "finished"; }));
+    out << "\nHealth check: " << answered << " of " << f.agents.size() << " agents answered\n";
     for (const auto& a : f.agents) {
-        const bool answered = a.state == "finished";
-        all = all && answered;
         out << "  - " << a.agent_id << " on " << a.hostname << ": "
-            << (answered ? std::string("answered")
-                         : "did not answer (" + a.state + (a.message.empty() ? "" : ": " + a.message) + ")")
+            << (a.state == "finished"
+                    ? std::string("answered")
+                    : "did not answer (" + a.state + (a.message.empty() ? "" : ": " + a.message) + ")")
             << '\n';
     }
-    return f.status != 0 ? f.status : (all ? 0 : k_exit_cluster);
+    return f.status != 0 ? f.status : (answered == f.agents.size() ? 0 : k_exit_cluster);
 }
 
 std::string choose_run(const Options& o, BrokerClient& client, std::istream& in, std::ostream& out) {

@@ -32,7 +32,13 @@ extern "C" {
 /// ABI major version: plugins and hosts with different majors refuse each other.
 #define LOADS_ABI_MAJOR 1
 /// ABI minor version: raised when slots are appended; a host accepts plugins with minor <= its own.
-#define LOADS_ABI_MINOR 2
+/// 1.1: web sockets. 1.2: output plugins. 1.3: the agents of a distributed run in snapshots.
+#define LOADS_ABI_MINOR 3
+
+/// Whether `ptr`, a versioned struct of type `type` filled by the other side, holds `field`:
+/// structs only grow at the end, so it does when the filler's struct_size covers it.
+#define LOADS_HAS_FIELD(ptr, type, field) \
+    ((ptr)->struct_size >= offsetof(type, field) + sizeof(((const type*)0)->field))
 
 /// ELF section holding the test registration pointers (at most 8 characters, a Boost.DLL rule).
 #define LOADS_TEST_SECTION "loadstst"
@@ -525,6 +531,18 @@ typedef struct loads_stats {
     size_t problem_count;
 } loads_stats;
 
+/// One agent of a distributed run, as the broker last reported it (ABI 1.3).
+/// OWNERSHIP: host-owned. LIFETIME: as the snapshot holding it.
+typedef struct loads_agent_report {
+    uint32_t struct_size; /**< sizeof(loads_agent_report) as the host knows it. */
+    loads_str agent_id;   /**< `hostname-pid`, unique across the cluster's boxes. */
+    loads_str hostname;
+    loads_str state;    /**< "finished", "failed" (its runner could not run or crashed), "lost" (its
+                             heartbeat stopped; what it sent before is counted) or "stopped". */
+    int64_t changed_us; /**< When it took that state, microseconds since the Unix epoch (UTC). */
+    loads_str message;  /**< Why it failed, was lost or stopped; empty when finished. */
+} loads_agent_report;
+
 /// The periodic and final view of the run.
 /// OWNERSHIP: host-owned, with everything it points to. LIFETIME: during the call only.
 typedef struct loads_snapshot {
@@ -537,6 +555,11 @@ typedef struct loads_snapshot {
     const loads_stats* interval; /**< Only what was measured during the interval. */
     int32_t final;               /**< 1 in `finish`. */
     int32_t interrupted;         /**< 1 when the run was stopped (Ctrl-C) before its plan was done. */
+    /* ABI 1.3: read only when LOADS_HAS_FIELD(snapshot, loads_snapshot, agent_count). */
+    const loads_agent_report* const* agents; /**< A distributed run's agents, sorted by id, in
+                                                  `finish` (NULL with count 0 otherwise, and for a
+                                                  local run). */
+    size_t agent_count;
 } loads_snapshot;
 
 /// The light, frequent progress report (about every 100 ms). OWNERSHIP: host-owned.
