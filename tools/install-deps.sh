@@ -3,8 +3,9 @@
 # Idempotent: packages already present are skipped, and apt is only touched when something is missing.
 # Usage: tools/install-deps.sh [--bench | --test]
 #   --bench adds nginx and wrk for tools/bench/; --test adds headless Chromium (the suite opens
-#   the html report and takes a screenshot of it) and python3-zmq (tests that read the runner's
-#   ZeroMQ messages).
+#   the html report and takes a screenshot of it), python3-zmq (tests that speak ZeroMQ to the
+#   runner, the broker and agents), supervisor (the cluster of tools/cluster/supervisord.conf) and
+#   iproute2 (agents in network namespaces of their own).
 set -euo pipefail
 
 packages=(
@@ -16,7 +17,7 @@ packages=(
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(nginx-light wrk)
 elif [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium fonts-dejavu-core python3-zmq)
+  packages+=(chromium fonts-dejavu-core python3-zmq supervisor iproute2)
 fi
 
 missing=()

@@ -123,3 +123,68 @@ class DetachAttach(cluster.ClusterTestCase):
         self.assertRun(result, 6)
         self.assertIn("no run no-such-run on this broker", result.err)
         self.cluster.runner("--purge-broker")
+
+    def test_on_a_terminal_the_run_is_chosen_from_a_list(self):
+        first = self.detach("cluster.Long.test_tick", "-d", "4", "--agents", "1")
+        second = self.detach("cluster.Long.test_tick", "-d", "4", "--agents", "1")
+        ids = sorted([first, second])
+        master, slave = pty.openpty()
+        env = dict(os.environ, LOADS_PATH=f"{harness.LIB_DIR}:{harness.FIXTURE_DIR}")
+        proc = subprocess.Popen([harness.RUNNER, "--attach", "--broker", self.cluster.frontend, "--output",
+                                 "stdout", "--output-stdout-progress", "false"],
+                                stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=env)
+        os.close(slave)
+        out = b""
+        answered = False
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    break
+                if not data:
+                    break
+                out += data
+                if not answered and b"Which one? [1-2] " in out:
+                    os.write(master, b"2\n")
+                    answered = True
+            elif proc.poll() is not None:
+                break
+        proc.wait(timeout=30)
+        proc.stderr.close()
+        os.close(master)
+        text = out.decode()
+        self.assertEqual(proc.returncode, 0, text)
+        self.assertIn("2 runs are active:", text)
+        self.assertIn(f"  1. {ids[0]}: cluster.Long.test_tick on 1 agent(s)", text)
+        self.assertIn(f"  2. {ids[1]}: cluster.Long.test_tick on 1 agent(s)", text)
+        self.assertIn(f"Attached to run {ids[1]}", text)
+        self.assertIn("Success:", text)
+
+    def test_stopping_a_run_stops_only_its_own_agents_runners(self):
+        import json
+        import zmq
+        keep = self.detach("cluster.Long.test_tick", "-d", "30", "--agents", "1")
+        stop = self.detach("cluster.Long.test_tick", "-d", "30", "--agents", "1")
+        wait_until(lambda: self.cluster.broker_text().count("started its loads-runner") >= 2, 30, "both runs")
+        context = zmq.Context()
+        req = context.socket(zmq.REQ)
+        req.setsockopt(zmq.LINGER, 0)
+        req.connect(self.cluster.frontend)
+        req.send_json({"command": "CTRL_STOP_RUN", "run_id": stop})
+        self.assertTrue(req.poll(10000))
+        self.assertEqual(len(req.recv_json()["result"]), 1)
+        req.close()
+        context.term()
+        wait_until(lambda: self.cluster.query("SELECT 1 FROM runs WHERE run_id = ? AND ended IS NOT NULL", stop),
+                   30, "the stopped run to end")
+        time.sleep(1.0)
+        self.assertEqual(self.cluster.query("SELECT status, ended FROM runs WHERE run_id = ?", keep), [("running", None)])
+        self.assertIn(f"  - {keep} with 1 agent(s)", self.cluster.ping().out)
+        self.assertEqual(self.cluster.broker_text().count("stopping its loads-runner"), 0)  # (the agents' logs say it)
+        logs = [open(a.log_path).read() for a in self.cluster.agents]
+        self.assertEqual(sum(f"run {stop}: stopping its loads-runner" in text for text in logs), 1)
+        self.assertEqual(sum(f"run {keep}: stopping" in text for text in logs), 0)
+        self.cluster.runner("--purge-broker")

@@ -219,7 +219,9 @@ void Agent::serve(const std::atomic<bool>& stop) {
     }
     s.connect();
     s.send_note("REGISTER");
-    log_info("agent " + s.id + " registered with the broker at " + s.settings.frontend);
+    log_info("agent " + s.id + " registered with the broker at " + s.settings.frontend + " (backend " +
+             s.endpoints.backend + ", register " + s.endpoints.register_ + ", heartbeat " +
+             s.endpoints.heartbeat + ", receiver " + s.endpoints.receiver + ")");
     s.last_broker_beat = steady::now();
     auto next_beat = steady::now();
     ZmqMessage message;
