@@ -3,9 +3,7 @@
 // gone. Exit status: 0 stopped by SIGINT/SIGTERM (or --check), 2 bad options, 3 the broker cannot
 // start (another broker on the frontend, an endpoint that cannot be bound, the database), 4
 // internal error.
-#include <atomic>
 #include <cmath>
-#include <csignal>
 #include <iostream>
 #include <string>
 
@@ -13,19 +11,16 @@
 
 #include "cluster/broker.hpp"
 #include "cluster/broker_client.hpp"
+#include "cluster/daemon_command_line.hpp"
 #include "cluster/log.hpp"
+#include "cluster/stop_signals.hpp"
+#include "program_main.hpp"
 #include "usage_error.hpp"
 
 namespace {
 
 using namespace loads::host;
 namespace po = boost::program_options;
-
-std::atomic<bool> g_stop{false};
-
-extern "C" void on_signal(int) {
-    g_stop.store(true);
-}
 
 // Where observers are called when a run ends. The observer plugins (irc, email, webhook) are a
 // later part of loads; until they exist, a run that names observers says so in the log, once per
@@ -61,14 +56,10 @@ int run(int argc, char** argv) {
     std::string logfile = "stdout";
     bool debug = false;
     bool check_only = false;
-    bool help = false;
-    bool version = false;
     double max_archive_mb = 256;
     po::options_description options("Options");
     // clang-format off
     options.add_options()
-        ("help,h", po::bool_switch(&help), "show this help and exit")
-        ("version", po::bool_switch(&version), "print the version and exit")
         ("frontend", po::value(&e.frontend), "ROUTER socket where runners send their requests (default ipc:///tmp/loads-front.ipc)")
         ("backend", po::value(&e.backend), "ROUTER socket agents connect to (default ipc:///tmp/loads-back.ipc)")
         ("register", po::value(&e.register_), "PULL socket for agents' registrations and heartbeats (default ipc:///tmp/loads-reg.ipc)")
@@ -84,24 +75,8 @@ int run(int argc, char** argv) {
         ("logfile", po::value(&logfile), "where the log goes: stdout or a file (default stdout)")
         ("debug", po::bool_switch(&debug), "log more");
     // clang-format on
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(argc, argv)
-                      .options(options)
-                      .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
-                      .run(),
-                  vm);
-        po::notify(vm);
-    } catch (const po::error& err) {
-        throw UsageError(err.what());
-    }
-    if (help) {
-        std::cout << "Usage: loads-broker [options]\n\n" << options;
-        return 0;
-    }
-    if (version) {
-        std::cout << LOADS_VERSION << '\n';
-        return 0;
+    if (const auto done = parse_daemon_command_line("loads-broker", argc, argv, options)) {
+        return *done;
     }
     if (db != "sqlite") {
         throw UsageError("--db " + db + ": this loads stores runs in SQLite only (--db sqlite)");
@@ -123,26 +98,12 @@ int run(int argc, char** argv) {
     settings.max_archive_bytes = static_cast<std::uint64_t>(max_archive_mb * 1024 * 1024);
     open_log(logfile, debug);
     Broker broker(settings, run_observers);
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    std::signal(SIGPIPE, SIG_IGN);
-    broker.serve(g_stop);
+    broker.serve(stop_on_signals());
     return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    try {
-        return run(argc, argv);
-    } catch (const UsageError& e) {
-        std::cerr << "loads-broker: error: " << e.what() << '\n';
-        return 2;
-    } catch (const EnvironmentError& e) {
-        std::cerr << "loads-broker: error: " << e.what() << '\n';
-        return 3;
-    } catch (const std::exception& e) {
-        std::cerr << "loads-broker: internal error: " << e.what() << '\n';
-        return 4;
-    }
+    return loads::host::run_program("loads-broker", [&] { return run(argc, argv); });
 }

@@ -25,6 +25,7 @@
 #include "options.hpp"
 #include "output_hub.hpp"
 #include "plugin_module.hpp"
+#include "program_main.hpp"
 #include "result_relay.hpp"
 #include "run_engine.hpp"
 #include "run_info.hpp"
@@ -202,20 +203,6 @@ int run(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> args(argv + 1, argv + argc);
-    try {
-        return run(args);
-    } catch (const UsageError& e) {
-        std::cerr << "loads-runner: error: " << e.what() << '\n';
-        return 2;
-    } catch (const EnvironmentError& e) {
-        std::cerr << "loads-runner: error: " << e.what() << '\n';
-        return 3;
-    } catch (const ClusterError& e) {
-        std::cerr << "loads-runner: error: " << e.what() << '\n';
-        return 6;
-    } catch (const std::exception& e) {
-        std::cerr << "loads-runner: internal error: " << e.what() << '\n';
-        return 4;
-    }
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    return loads::host::run_program("loads-runner", [&] { return run(args); });
 }

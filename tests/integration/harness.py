@@ -141,6 +141,40 @@ def run(*args, lib_dirs=(LIB_DIR, FIXTURE_DIR), timeout=120, cwd=None, env_extra
     return Result(proc, time.monotonic() - started)
 
 
+def run_on_terminal(*args, lib_dirs=(LIB_DIR, FIXTURE_DIR), stdin_terminal=False, answers=(), timeout=60):
+    """Runs the runner with stdout (and, with stdin_terminal, stdin) on a pseudo-terminal, as a
+    user at a terminal would. `answers`: (prompt, reply) pairs, each reply typed once its prompt
+    has appeared. @return (exit status, everything written to the terminal)."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    env = dict(os.environ, LOADS_PATH=":".join(lib_dirs))
+    proc = subprocess.Popen([RUNNER, *args], stdin=slave if stdin_terminal else subprocess.DEVNULL, stdout=slave,
+                            stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    out = b""
+    pending = [(prompt.encode(), reply.encode()) for prompt, reply in answers]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                break
+            if not data:
+                break
+            out += data
+            if pending and pending[0][0] in out:
+                os.write(master, pending.pop(0)[1])
+        elif proc.poll() is not None:
+            break
+    proc.wait(timeout=30)
+    proc.stderr.close()
+    os.close(master)
+    return proc.returncode, out.decode(errors="replace")
+
+
 class TestCase(unittest.TestCase):
     def assertRun(self, result, rc):
         self.assertEqual(result.rc, rc, repr(result))

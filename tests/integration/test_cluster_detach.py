@@ -2,15 +2,14 @@
 and the final summary, the original 0.3 showed nothing), Ctrl-C then (s)top or (d)etach, and the
 choice of run when several are active."""
 import os
-import pty
 import re
-import select
 import signal
 import subprocess
 import time
 
 import cluster
 import harness
+import stats_wire
 
 
 def wait_until(predicate, timeout, what):
@@ -33,7 +32,7 @@ class DetachAttach(cluster.ClusterTestCase):
     def ticks_stored(self, run_id):
         total = 0
         for (blob,) in self.cluster.query("SELECT stats FROM intervals WHERE run_id = ?", run_id):
-            total += cluster.decode_stats(blob)["counters"].get("ticks", 0)
+            total += stats_wire.decode_stats(blob)["counters"].get("ticks", 0)
         return total
 
     def test_detach_then_attach_to_the_end(self):
@@ -54,30 +53,8 @@ class DetachAttach(cluster.ClusterTestCase):
 
     def test_attach_shows_live_progress_on_a_terminal(self):
         run_id = self.detach("cluster.Long.test_tick", "-d", "3", "--agents", "1")
-        master, slave = pty.openpty()
-        env = dict(os.environ, LOADS_PATH=f"{harness.LIB_DIR}:{harness.FIXTURE_DIR}")
-        proc = subprocess.Popen([harness.RUNNER, "--attach", "--run-id", run_id, "--broker", self.cluster.frontend],
-                                stdout=slave, stderr=subprocess.PIPE, env=env)
-        os.close(slave)
-        chunks = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    data = os.read(master, 65536)
-                except OSError:
-                    break
-                if not data:
-                    break
-                chunks.append(data)
-            elif proc.poll() is not None:
-                break
-        proc.wait(timeout=30)
-        proc.stderr.close()
-        os.close(master)
-        out = b"".join(chunks).decode()
-        self.assertEqual(proc.returncode, 0, out)
+        rc, out = harness.run_on_terminal("--attach", "--run-id", run_id, "--broker", self.cluster.frontend)
+        self.assertEqual(rc, 0, out)
         percents = [int(p) for p in re.findall(r"\] +(\d+)%", out)]
         self.assertTrue(any(0 < p < 100 for p in percents), percents)  # drawn while the run went on
         self.assertEqual(percents, sorted(percents))
@@ -128,35 +105,9 @@ class DetachAttach(cluster.ClusterTestCase):
         first = self.detach("cluster.Long.test_tick", "-d", "4", "--agents", "1")
         second = self.detach("cluster.Long.test_tick", "-d", "4", "--agents", "1")
         ids = sorted([first, second])
-        master, slave = pty.openpty()
-        env = dict(os.environ, LOADS_PATH=f"{harness.LIB_DIR}:{harness.FIXTURE_DIR}")
-        proc = subprocess.Popen([harness.RUNNER, "--attach", "--broker", self.cluster.frontend, "--output",
-                                 "stdout", "--output-stdout-progress", "false"],
-                                stdin=slave, stdout=slave, stderr=subprocess.PIPE, env=env)
-        os.close(slave)
-        out = b""
-        answered = False
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.5)
-            if ready:
-                try:
-                    data = os.read(master, 65536)
-                except OSError:
-                    break
-                if not data:
-                    break
-                out += data
-                if not answered and b"Which one? [1-2] " in out:
-                    os.write(master, b"2\n")
-                    answered = True
-            elif proc.poll() is not None:
-                break
-        proc.wait(timeout=30)
-        proc.stderr.close()
-        os.close(master)
-        text = out.decode()
-        self.assertEqual(proc.returncode, 0, text)
+        rc, text = harness.run_on_terminal("--attach", "--broker", self.cluster.frontend, "--output-stdout-progress",
+                                           "false", stdin_terminal=True, answers=[("Which one? [1-2] ", "2\n")])
+        self.assertEqual(rc, 0, text)
         self.assertIn("2 runs are active:", text)
         self.assertIn(f"  1. {ids[0]}: cluster.Long.test_tick on 1 agent(s)", text)
         self.assertIn(f"  2. {ids[1]}: cluster.Long.test_tick on 1 agent(s)", text)

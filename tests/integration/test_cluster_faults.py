@@ -12,6 +12,7 @@ import zmq
 
 import cluster
 import harness
+import stats_wire
 
 
 def wait_until(predicate, timeout, what):
@@ -72,7 +73,7 @@ class AgentLoss(cluster.ClusterTestCase):
         blobs = self.cluster.query("SELECT agent_id, stats FROM intervals WHERE run_id = ?", run_id)
         ticks = {}
         for agent, blob in blobs:
-            ticks[agent] = ticks.get(agent, 0) + cluster.decode_stats(blob)["counters"].get("ticks", 0)
+            ticks[agent] = ticks.get(agent, 0) + stats_wire.decode_stats(blob)["counters"].get("ticks", 0)
         self.assertGreater(ticks.get(victim_id, 0), 0)
         self.assertEqual(result.counter("ticks"), sum(ticks.values()))
         # Its runner did not go on alone.

@@ -9,6 +9,7 @@ import threading
 
 import cluster
 import harness
+import stats_wire
 
 
 class DistributedRun(cluster.ClusterTestCase):
@@ -44,13 +45,13 @@ class DistributedRun(cluster.ClusterTestCase):
         self.assertEqual(len(agents), 3)
         self.assertTrue(all(state == "finished" for _, state in agents), agents)
         blobs = self.cluster.query("SELECT agent_id, stats FROM intervals WHERE run_id = ?", run_id)
-        decoded = [cluster.decode_stats(blob) for _, blob in blobs]
+        decoded = [stats_wire.decode_stats(blob) for _, blob in blobs]
         self.assertEqual({agent for agent, _ in blobs}, {agent for agent, _ in agents})
         self.assertEqual(sum(d["hits"] for d in decoded), 120)
         self.assertEqual(sum(d["counters"].get("spread", 0) for d in decoded), 60)
-        merged = cluster.merge_histograms(d["latency"] for d in decoded)
+        merged = stats_wire.merge_histograms(d["latency"] for d in decoded)
         for key, p in (("p50_ms", 50), ("p90_ms", 90), ("p95_ms", 95), ("p99_ms", 99), ("max_ms", 100)):
-            self.assertEqual(round(doc["latency"][key] * 1000), cluster.value_at_percentile(merged, p), key)
+            self.assertEqual(round(doc["latency"][key] * 1000), stats_wire.value_at_percentile(merged, p), key)
         self.assertEqual(round(doc["latency"]["min_ms"] * 1000), merged["min"])
         # The per-agent histograms really differ: a merge that only added counts would show it.
         self.assertGreater(len(merged["buckets"]), 3)

@@ -3,60 +3,13 @@ every second and a final one) over real ZeroMQ, and they add up to exactly what 
 The messages are decoded here by an independent reading of the wire format (host/src/stats_codec.cpp)."""
 import json
 import os
-import struct
 import subprocess
 import time
 
 import zmq
 
 import harness
-
-
-def decode_stats(data):
-    """The totals, hits, per-URL hits and counters of one encoded RunStats."""
-    pos = 0
-
-    def take(fmt):
-        nonlocal pos
-        values = struct.unpack_from("<" + fmt, data, pos)
-        pos += struct.calcsize("<" + fmt)
-        return values
-
-    def text():
-        (n,) = take("I")
-        nonlocal pos
-        s = data[pos:pos + n].decode("utf-8", "replace")
-        pos += n
-        return s
-
-    def histogram():
-        _sum, _min, _max, n = take("QQQI")
-        return sum(take("IQ")[1] for _ in range(n))
-
-    assert data[:4] == b"LDS1", data[:4]
-    pos = 4
-    names = ["successes", "failures", "errors", "tests_finished", "cancelled", "sockets_opened",
-             "sockets_closed", "socket_bytes"]
-    out = dict(zip(names, take("8Q")))
-    out["hits"] = histogram()
-    out["urls"] = {}
-    for _ in range(take("I")[0]):
-        url = text()
-        hits, _successes = take("QQ")
-        assert histogram() == hits
-        for _ in range(take("I")[0]):
-            take("IQ")
-        out["urls"][url] = hits
-    out["counters"] = {}
-    for _ in range(take("I")[0]):
-        name = text()
-        out["counters"][name] = take("q")[0]
-    for _ in range(take("I")[0]):
-        take("B")
-        text(), text(), text()
-        take("Q")
-    assert pos == len(data), (pos, len(data))
-    return out
+from stats_wire import decode_stats
 
 
 class Relay(harness.ServerTestCase):
