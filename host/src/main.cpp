@@ -36,8 +36,10 @@ namespace {
 using namespace loads::host;
 
 std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_signal{0};
 
-extern "C" void on_signal(int) {
+extern "C" void on_signal(int sig) {
+    g_signal.store(sig);
     g_interrupted.store(true);
     // A second Ctrl-C gets the default behaviour: stop at once.
     std::signal(SIGINT, SIG_DFL);
@@ -122,7 +124,7 @@ int run(const std::vector<std::string>& args) {
         }
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
-        return run_on_cluster(options, hub, g_interrupted, std::cin, std::cout);
+        return run_on_cluster(options, hub, g_interrupted, g_signal, std::cin, std::cout);
     }
     for (const auto& [given, what] :
          {std::pair{options.detach, "--detach"}, std::pair{!options.include_files.empty(), "--include-file"},

@@ -192,6 +192,37 @@ void check_output_value(const OutputOption& option, const std::string& key, std:
     value = *normalised;
 }
 
+// The cluster's modes exclude each other, and a mode that would ignore an option refuses it.
+void check_cluster_modes(const Options& o, bool agents_given) {
+    if (agents_given && (o.agents < 1 || o.agents > 10'000)) {
+        throw UsageError("--agents must be a number of agents from 1 to 10000");
+    }
+    const std::pair<bool, const char*> modes[] = {
+        {o.agents > 0, "--agents"},         {o.attach, "--attach"},
+        {o.health_check, "--health-check"}, {o.ping_broker, "--ping-broker"},
+        {o.purge_broker, "--purge-broker"}, {!o.list_module.empty(), "--list"}};
+    const char* mode = nullptr;
+    for (const auto& [given, name] : modes) {
+        if (given && mode != nullptr) {
+            throw UsageError(std::string(mode) + " and " + name + " cannot be used together");
+        }
+        mode = given ? name : mode;
+    }
+    const bool runs_nothing_new = o.attach || o.health_check || o.ping_broker || o.purge_broker;
+    if (runs_nothing_new) {
+        if (!o.fqn.empty()) {
+            throw UsageError(std::string(mode) + " takes no test (" + o.fqn + ")");
+        }
+        for (const auto& [given, name] :
+             {std::pair{o.detach, "--detach"}, std::pair{!o.include_files.empty(), "--include-file"},
+              std::pair{!o.observers.empty(), "--observer"}}) {
+            if (given) {
+                throw UsageError(std::string(mode) + " and " + name + " cannot be used together");
+            }
+        }
+    }
+}
+
 // Long options must be written in full: a guessed abbreviation (`--conf`) would be accepted by
 // the real parse but missed by the prescan that reads --config and --test-dir first.
 constexpr int k_style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
@@ -319,6 +350,7 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
         }
     }
     o.health_check = o.health_check || vm["check-cluster"].as<bool>();
+    check_cluster_modes(o, vm.count("agents") != 0);
     if (vm.count("output")) {
         for (const auto& v : vm["output"].as<std::vector<std::string>>()) {
             split_outputs(v, o.outputs);

@@ -65,12 +65,13 @@ std::shared_ptr<PluginModule> PluginModule::load(const std::filesystem::path& fi
     return std::shared_ptr<PluginModule>(new PluginModule(file, std::move(lib), std::move(tests)));
 }
 
-const loads_test_v1* PluginModule::resolve(const Fqn& fqn) const {
+void check_test_listed(const std::vector<TestName>& tests, const Fqn& fqn,
+                       const std::filesystem::path& file) {
     const bool class_known =
-        std::any_of(m_tests.begin(), m_tests.end(), [&](const TestName& t) { return t.klass == fqn.klass; });
+        std::any_of(tests.begin(), tests.end(), [&](const TestName& t) { return t.klass == fqn.klass; });
     if (!class_known) {
         std::set<std::string> classes;
-        for (const auto& t : m_tests) {
+        for (const auto& t : tests) {
             classes.insert(t.klass);
         }
         std::string list;
@@ -78,14 +79,14 @@ const loads_test_v1* PluginModule::resolve(const Fqn& fqn) const {
             list += (list.empty() ? "" : ", ") + c;
         }
         throw UsageError("class '" + fqn.klass + "' not found in module '" + fqn.module + "' (" +
-                         m_file.string() + "); it has: " + list);
+                         file.string() + "); it has: " + list);
     }
-    const bool test_known = std::any_of(m_tests.begin(), m_tests.end(), [&](const TestName& t) {
+    const bool test_known = std::any_of(tests.begin(), tests.end(), [&](const TestName& t) {
         return t.klass == fqn.klass && t.test == fqn.test;
     });
     if (!test_known) {
         std::string list;
-        for (const auto& t : m_tests) {
+        for (const auto& t : tests) {
             if (t.klass == fqn.klass) {
                 list += (list.empty() ? "" : ", ") + t.test;
             }
@@ -93,6 +94,10 @@ const loads_test_v1* PluginModule::resolve(const Fqn& fqn) const {
         throw UsageError("test '" + fqn.test + "' not found in class '" + fqn.klass + "' of module '" +
                          fqn.module + "'; it has: " + list);
     }
+}
+
+const loads_test_v1* PluginModule::resolve(const Fqn& fqn) const {
+    check_test_listed(m_tests, fqn, m_file);
     const loads_test_v1* test = nullptr;
     try {
         test = m_lib->lib.get<const loads_test_v1*>(fqn.symbol());

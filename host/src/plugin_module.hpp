@@ -18,6 +18,10 @@ namespace loads::host {
 /// @throws UsageError if the file is not a shared library or exports no loads tests.
 std::vector<TestName> list_tests(const std::filesystem::path& file);
 
+/// Checks that `tests` (a module's, from list_tests) hold fqn's class and test.
+/// @throws UsageError naming what the module has instead.
+void check_test_listed(const std::vector<TestName>& tests, const Fqn& fqn, const std::filesystem::path& file);
+
 class PluginModule {
 public:
     /// Loads the plugin. @throws UsageError (not a plugin, cannot be loaded).

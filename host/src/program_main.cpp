@@ -19,6 +19,8 @@ int run_program(const char* program, const std::function<int()>& body) {
         return fail("error", e, 3);
     } catch (const ClusterError& e) {
         return fail("error", e, 6);
+    } catch (const Interrupted& e) {
+        return fail("interrupted", e, 130);
     } catch (const std::exception& e) {
         return fail("internal error", e, 4);
     }

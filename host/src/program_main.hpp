@@ -7,7 +7,8 @@
 namespace loads::host {
 
 /// Runs `body` and returns its status; an exception becomes `<program>: error: <what>` and
-/// 2 (UsageError), 3 (EnvironmentError), 6 (ClusterError), or `internal error` and 4.
+/// 2 (UsageError), 3 (EnvironmentError), 6 (ClusterError), `interrupted` and 130 (Interrupted),
+/// or `internal error` and 4.
 int run_program(const char* program, const std::function<int()>& body);
 
 }  // namespace loads::host

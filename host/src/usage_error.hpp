@@ -25,4 +25,16 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// The broker did not answer in time (rather than answering with an error).
+class BrokerUnreachable : public ClusterError {
+public:
+    using ClusterError::ClusterError;
+};
+
+/// The user interrupted (Ctrl-C, SIGTERM) while the program waited: exit status 130.
+class Interrupted : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 }  // namespace loads::host

@@ -113,6 +113,17 @@ class NoCluster(harness.TestCase):
             result = harness.run(*args)
             self.assertRun(result, 2)
         self.assertIn("--python-dep has no meaning here", harness.run("--python-dep", "x", "a.B.c").err)
+        for args, message in ((["a.B.c", "--agents", "0"], "--agents must be a number of agents from 1 to 10000"),
+                              (["a.B.c", "-a", "-1"], "--agents must be a number of agents from 1 to 10000"),
+                              (["--attach", "--detach"], "--attach and --detach cannot be used together"),
+                              (["--attach", "-a", "2"], "--agents and --attach cannot be used together"),
+                              (["--health-check", "--ping-broker"], "--health-check and --ping-broker cannot be"),
+                              (["--attach", "a.B.c"], "--attach takes no test (a.B.c)"),
+                              (["--ping-broker", "--include-file", "x"], "--ping-broker and --include-file")):
+            result = harness.run(*args)
+            self.assertRun(result, 2)
+            self.assertIn(message, result.err)
+            self.assertEqual(result.err.count("\n"), 1, result.err)
 
     def test_broker_that_cannot_bind_says_so(self):
         d = "/tmp/lc-no-such-dir-%d" % os.getpid()

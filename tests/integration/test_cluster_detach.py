@@ -60,11 +60,11 @@ class DetachAttach(cluster.ClusterTestCase):
         self.assertEqual(percents, sorted(percents))
         self.assertIn("Success:", out)
 
-    def interrupted_runner(self, *answers):
+    def interrupted_runner(self, *answers, sig=signal.SIGINT):
         proc = self.cluster.popen_runner("cluster.Long.test_tick", "-d", "30", "--agents", "2")
         wait_until(lambda: self.cluster.broker_text().count("started its loads-runner") >= 2, 30, "the run")
         time.sleep(1.5)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate("".join(a + "\n" for a in answers), timeout=60)
         return proc.returncode, out, err
 
@@ -83,7 +83,7 @@ class DetachAttach(cluster.ClusterTestCase):
         rc, out, err = self.interrupted_runner("maybe", "s")
         self.assertEqual(rc, 130, err)
         self.assertEqual(out.count("Do you want to (s)top the test or (d)etach ? "), 2)  # asked again
-        run_id = re.search(r"Stopped run (\S+)\.", out).group(1)
+        run_id = re.search(r"Stopped run (\S+); its final figures: loads-runner --attach --run-id \1", out).group(1)
         wait_until(lambda: self.cluster.query("SELECT status FROM runs WHERE ended IS NOT NULL"), 30, "the end")
         self.assertEqual(self.cluster.query("SELECT status FROM runs WHERE run_id = ?", run_id), [("stopped",)])
         self.assertIn("Nothing is running right now.", self.cluster.ping().out)
@@ -139,3 +139,25 @@ class DetachAttach(cluster.ClusterTestCase):
         self.assertEqual(sum(f"run {stop}: stopping its loads-runner" in text for text in logs), 1)
         self.assertEqual(sum(f"run {keep}: stopping" in text for text in logs), 0)
         self.cluster.runner("--purge-broker")
+
+    def test_sigterm_asks_nothing_and_leaves_the_run_going(self):
+        started = time.monotonic()
+        rc, out, err = self.interrupted_runner(sig=signal.SIGTERM)  # stdin stays open: nothing is read
+        self.assertEqual(rc, 130, err)
+        self.assertLess(time.monotonic() - started, 30)
+        self.assertNotIn("Do you want to", out)
+        self.assertIn("Success:", out)  # the summary so far
+        run_id = re.search(r"terminated: run (\S+) goes on; loads-runner --attach --run-id \1", err).group(1)
+        self.assertIn(f"  - {run_id} with 2 agent(s)", self.cluster.ping().out)
+        self.cluster.runner("--purge-broker")
+
+    def test_quiet_attach_writes_only_the_report_on_stdout(self):
+        import json
+        run_id = self.detach("fixtures.Lifecycle.test_count", "-u", "2", "--hits", "3", "--agents", "2")
+        result = self.cluster.runner("--attach", "--run-id", run_id, "--quiet", "--output", "json",
+                                     "--output-json-filename", "-")
+        self.assertRun(result, 0)
+        doc = json.loads(result.out)
+        self.assertEqual(doc["counters"]["runs"], 12)
+        self.assertEqual(len(doc["agents"]), 2)
+        self.assertTrue(all(a["state"] == "finished" for a in doc["agents"]))

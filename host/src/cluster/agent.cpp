@@ -336,7 +336,12 @@ void Agent::State::start_job(const std::string& run_id, const JsonValue& args, s
     // never share a directory.
     fs::path base = settings.work_dir;
     if (const auto test_dir = args.string_at("test-dir"); test_dir && !test_dir->empty()) {
+        // A relative --test-dir means nothing on this box (the runner's current directory is
+        // elsewhere): it lives under the agent's own work dir.
         base = fs::path(std::string(*test_dir));
+        if (base.is_relative()) {
+            base = settings.work_dir / base;
+        }
     }
     Job job;
     job.dir = base / id / run_id;

@@ -379,7 +379,7 @@ Reply Broker::State::ping() const {
     const Endpoints& e = settings.endpoints;
     JsonWriter w;
     w.begin_object().member("pid", static_cast<std::int64_t>(getpid())).member("version", LOADS_VERSION);
-    w.member("instance", instance);
+    w.member("instance", instance).member("max_upload", settings.max_archive_bytes);
     w.key("endpoints").begin_object();
     w.member("backend", e.backend).member("frontend", e.frontend).member("heartbeat", e.heartbeat);
     w.member("publisher", e.publisher).member("receiver", e.receiver).member("register", e.register_);

@@ -11,8 +11,12 @@ struct BrokerClient::Socket {
     zmq::socket_t dealer{context, zmq::socket_type::dealer};
 };
 
-BrokerClient::BrokerClient(std::string frontend, std::chrono::milliseconds timeout)
-    : m_frontend(std::move(frontend)), m_timeout(timeout), m_socket(std::make_unique<Socket>()) {
+BrokerClient::BrokerClient(std::string frontend, std::chrono::milliseconds timeout,
+                           const std::atomic<bool>* interrupt)
+    : m_frontend(std::move(frontend)),
+      m_timeout(timeout),
+      m_socket(std::make_unique<Socket>()),
+      m_interrupt(interrupt) {
     m_socket->dealer.set(zmq::sockopt::linger, 0);
     // A reply is a few KiB of JSON plus, at most, one encoded RunStats.
     m_socket->dealer.set(zmq::sockopt::maxmsgsize, std::int64_t{256} << 20);
@@ -25,11 +29,12 @@ BrokerClient::BrokerClient(std::string frontend, std::chrono::milliseconds timeo
 
 BrokerClient::~BrokerClient() = default;
 
-BrokerReply BrokerClient::call(const JsonValue::Object& request, std::string_view attachment) {
-    auto reply = try_call(request, attachment);
+BrokerReply BrokerClient::call(const JsonValue::Object& request, std::string_view attachment,
+                               std::optional<std::chrono::milliseconds> timeout) {
+    auto reply = try_call(request, attachment, timeout);
     if (!reply) {
-        throw ClusterError("cannot reach the broker at " + m_frontend + " (no answer within " +
-                           std::to_string((m_timeout.count() + 999) / 1000) + " s)");
+        throw BrokerUnreachable("cannot reach the broker at " + m_frontend + " (no answer within " +
+                                std::to_string((timeout.value_or(m_timeout).count() + 999) / 1000) + " s)");
     }
     return std::move(*reply);
 }
@@ -48,10 +53,28 @@ std::optional<BrokerReply> BrokerClient::try_call(const JsonValue::Object& reque
                                              deadline - std::chrono::steady_clock::now())
                                              .count());
     };
-    // With no broker connected a DEALER send would block: bounded by the deadline too.
-    dealer.set(zmq::sockopt::sndtimeo, static_cast<int>(left()));
-    if (!dealer.send(zmq::const_buffer(), zmq::send_flags::sndmore)) {
-        return std::nullopt;
+    // A signal interrupts ZeroMQ's waits (EINTR): the user's Ctrl-C ends the wait, any other
+    // signal does not.
+    const auto interrupted = [&](const zmq::error_t& e) {
+        if (e.num() != EINTR) {
+            throw;
+        }
+        if (m_interrupt != nullptr && m_interrupt->load()) {
+            throw Interrupted("while waiting for the broker at " + m_frontend);
+        }
+    };
+    // With no broker connected a DEALER send would block: bounded by the deadline too. Once the
+    // first frame is taken, ZeroMQ takes the rest of the message.
+    while (true) {
+        try {
+            dealer.set(zmq::sockopt::sndtimeo, static_cast<int>(left()));
+            if (!dealer.send(zmq::const_buffer(), zmq::send_flags::sndmore)) {
+                return std::nullopt;
+            }
+            break;
+        } catch (const zmq::error_t& e) {
+            interrupted(e);
+        }
     }
     dealer.send(zmq::buffer(text), attachment.empty() ? zmq::send_flags::none : zmq::send_flags::sndmore);
     if (!attachment.empty()) {
@@ -59,7 +82,14 @@ std::optional<BrokerReply> BrokerClient::try_call(const JsonValue::Object& reque
     }
     while (true) {
         zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
-        if (zmq::poll(&item, 1, std::chrono::milliseconds(left())) == 0) {
+        int ready = 0;
+        try {
+            ready = zmq::poll(&item, 1, std::chrono::milliseconds(left()));
+        } catch (const zmq::error_t& e) {
+            interrupted(e);
+            continue;
+        }
+        if (ready == 0) {
             return std::nullopt;
         }
         std::vector<zmq::message_t> frames;

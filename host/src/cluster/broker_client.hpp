@@ -6,6 +6,7 @@
 // an "id" and a late reply to an earlier one is skipped.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -26,7 +27,10 @@ struct BrokerReply {
 class BrokerClient {
 public:
     /// @throws UsageError when ZeroMQ refuses the endpoint's syntax.
-    explicit BrokerClient(std::string frontend, std::chrono::milliseconds timeout = k_request_timeout);
+    /// `interrupt`: while waiting, a signal that sets it ends the wait with Interrupted (without
+    /// it, a signal's EINTR only makes the wait go on).
+    explicit BrokerClient(std::string frontend, std::chrono::milliseconds timeout = k_request_timeout,
+                          const std::atomic<bool>* interrupt = nullptr);
     ~BrokerClient();
     BrokerClient(const BrokerClient&) = delete;
     BrokerClient& operator=(const BrokerClient&) = delete;
@@ -35,9 +39,10 @@ public:
 
     /// Sends `request` (a JSON object without "id": it is added) and an optional binary
     /// attachment, and waits for the reply.
-    /// @throws ClusterError when nobody answers in time ("cannot reach the broker at ..."), or
-    /// with the broker's one-line {"error": ...}.
-    BrokerReply call(const JsonValue::Object& request, std::string_view attachment = {});
+    /// @throws BrokerUnreachable when nobody answers in time ("cannot reach the broker at ..."),
+    /// ClusterError with the broker's one-line {"error": ...}, Interrupted.
+    BrokerReply call(const JsonValue::Object& request, std::string_view attachment = {},
+                     std::optional<std::chrono::milliseconds> timeout = std::nullopt);
     /// The same, but nullopt when nobody answered in time (errors from the broker still throw).
     std::optional<BrokerReply> try_call(const JsonValue::Object& request, std::string_view attachment = {},
                                         std::optional<std::chrono::milliseconds> timeout = std::nullopt);
@@ -48,6 +53,7 @@ private:
     std::chrono::milliseconds m_timeout;
     std::unique_ptr<Socket> m_socket;
     std::int64_t m_next_id = 1;
+    const std::atomic<bool>* m_interrupt;
 };
 
 }  // namespace loads::host

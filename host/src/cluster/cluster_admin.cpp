@@ -69,6 +69,8 @@ int purge_broker(const Options& o, std::ostream& out) {
     for (const auto& [id, run] : *runs) {
         try {
             client.call({{"command", JsonValue("CTRL_STOP_RUN")}, {"run_id", JsonValue(id)}});
+        } catch (const BrokerUnreachable&) {
+            throw;  // not purged: exit 6
         } catch (const ClusterError& e) {
             // It may have ended between the list and the stop: nothing left to purge there.
             out << "  (" << id << ": " << e.what() << ")\n";

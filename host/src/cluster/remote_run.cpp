@@ -1,9 +1,12 @@
 #include "remote_run.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <random>
+
+#include <poll.h>
 
 #include <unistd.h>
 
@@ -81,11 +84,11 @@ RunPlan plan_from_args(const JsonValue& args) {
     return plan;
 }
 
-std::string publisher_endpoint(const Options& o, BrokerClient& client) {
+// The broker's publisher as this runner can dial it, from the broker's PING (or --zmq-publisher).
+std::string publisher_endpoint(const Options& o, const BrokerReply& ping) {
     if (!o.zmq_publisher.empty()) {
         return o.zmq_publisher;
     }
-    const BrokerReply ping = client.call({{"command", JsonValue("PING")}});
     const JsonValue* endpoints = ping.result.find("endpoints");
     const auto publisher = endpoints ? endpoints->string_at("publisher") : std::nullopt;
     if (!publisher || publisher->empty()) {
@@ -94,14 +97,56 @@ std::string publisher_endpoint(const Options& o, BrokerClient& client) {
     return dialable_endpoint(std::string(*publisher), o.broker);
 }
 
+// What every step of a distributed run needs: the options, where to talk to the user, and the
+// signals that interrupt it.
+struct Session {
+    const Options& o;
+    OutputHub& hub;
+    const std::atomic<bool>& interrupt;
+    const std::atomic<int>& signal;  ///< The last signal (SIGINT asks; SIGTERM does not).
+    std::istream& in;
+    std::ostream& out;  ///< The commands' own output (stdout).
+    std::ostream&
+        info;  ///< Messages about the run: stdout, or stderr under --quiet (stdout may be a report).
+
+    std::string reattach(const std::string& run_id) const {
+        return "loads-runner --attach --run-id " + run_id +
+               (o.broker != Options().broker ? " --broker " + o.broker : std::string());
+    }
+    BrokerClient client() const { return BrokerClient(o.broker, k_request_timeout, &interrupt); }
+};
+
+// Waits for an answer on stdin: on a terminal as long as the user takes; from a pipe or a file at
+// most 30 s (a script that never answers must not hang the runner). @return false: no answer.
+bool read_answer(std::istream& in, std::string& answer) {
+    if (&in == &std::cin && !isatty(STDIN_FILENO)) {
+        pollfd p{STDIN_FILENO, POLLIN, 0};
+        int ready;
+        do {
+            ready = ::poll(&p, 1, 30'000);
+        } while (ready < 0 && errno == EINTR);
+        if (ready <= 0) {
+            return false;
+        }
+    }
+    return static_cast<bool>(std::getline(in, answer));
+}
+
 // Ctrl-C during a run: stop it on the cluster, or leave it going and come back with --attach.
-int ask_stop_or_detach(const Options& o, BrokerClient& client, const std::string& run_id, std::istream& in,
-                       std::ostream& out) {
+// `status`: what the run's figures and outputs say so far (kept when detaching).
+int ask_stop_or_detach(const Session& s, BrokerClient& client, const std::string& run_id, int status) {
+    if (s.signal.load() != SIGINT) {
+        // SIGTERM (a supervisor, a timeout): nobody to ask, and nothing stops a run that nobody
+        // asked to stop.
+        std::cerr << "loads-runner: terminated: run " << run_id << " goes on; " << s.reattach(run_id)
+                  << " follows it, --purge-broker stops it\n";
+        return k_exit_stopped;
+    }
     while (true) {
-        out << "Do you want to (s)top the test or (d)etach ? " << std::flush;
+        s.info << "Do you want to (s)top the test or (d)etach ? " << std::flush;
         std::string answer;
-        if (!std::getline(in, answer)) {
-            out << "\n";
+        if (!read_answer(s.in, answer)) {
+            s.info << "\n";
             std::cerr
                 << "loads-runner: no answer: detached (nothing stops a run that nobody asked to stop)\n";
             break;
@@ -109,17 +154,24 @@ int ask_stop_or_detach(const Options& o, BrokerClient& client, const std::string
         const auto first = answer.find_first_not_of(" \t");
         const char c = first == std::string::npos ? '\0' : static_cast<char>(std::tolower(answer[first]));
         if (c == 's') {
-            client.call({{"command", JsonValue("CTRL_STOP_RUN")}, {"run_id", JsonValue(run_id)}});
-            out << "Stopped run " << run_id << ".\n";
+            try {
+                client.call({{"command", JsonValue("CTRL_STOP_RUN")}, {"run_id", JsonValue(run_id)}});
+            } catch (const BrokerUnreachable&) {
+                throw;
+            } catch (const ClusterError&) {
+                s.info << "Run " << run_id << " had already ended; its final figures: " << s.reattach(run_id)
+                       << '\n';
+                return k_exit_stopped;
+            }
+            s.info << "Stopped run " << run_id << "; its final figures: " << s.reattach(run_id) << '\n';
             return k_exit_stopped;
         }
         if (c == 'd') {
             break;
         }
     }
-    out << "Detached. Re-attach with: loads-runner --attach --run-id " << run_id
-        << (o.broker != Options().broker ? " --broker " + o.broker : std::string()) << '\n';
-    return 0;
+    s.info << "Detached. Re-attach with: " << s.reattach(run_id) << '\n';
+    return status;
 }
 
 struct Followed {
@@ -128,8 +180,7 @@ struct Followed {
 };
 
 // Hands the run to the outputs from `start` to its end (or the user's Ctrl-C).
-Followed follow(const Options& o, OutputHub& hub, BrokerClient& client, RunWatcher& watcher, RunState start,
-                const std::atomic<bool>& interrupt, std::istream& in, std::ostream& out) {
+Followed follow(const Session& s, BrokerClient& client, RunWatcher& watcher, RunState start) {
     const std::string run_id = start.run_id;
     const Fqn fqn = parse_fqn(start.fqn);
     const RunPlan plan = plan_from_args(start.options);
@@ -137,13 +188,13 @@ Followed follow(const Options& o, OutputHub& hub, BrokerClient& client, RunWatch
     const auto started =
         std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
             std::chrono::duration<double>(start.started)));
-    hub.start(std::make_shared<const RunInfo>(fqn, plan, started, option_pairs(start.options), agents));
+    s.hub.start(std::make_shared<const RunInfo>(fqn, plan, started, option_pairs(start.options), agents));
 
     WatchResult w;
     if (start.active) {
-        w = watcher.watch(std::move(start), hub, client, interrupt);
+        w = watcher.watch(std::move(start), plan, s.hub, client, s.interrupt);
     } else {
-        out << "Run " << run_id << " is over (" << start.status << ").\n";
+        s.info << "Run " << run_id << " is over (" << start.status << ").\n";
         w.end = WatchResult::End::finished;
         w.status = start.status;
         w.total = std::move(start.total);
@@ -161,7 +212,7 @@ Followed follow(const Options& o, OutputHub& hub, BrokerClient& client, RunWatch
     for (const AgentView& a : w.agents) {
         report.agents.push_back({a.agent_id, a.hostname, a.state, a.changed_at, a.message});
     }
-    const std::vector<std::string> problems = hub.finish(report, std::move(w.last_interval));
+    const std::vector<std::string> problems = s.hub.finish(report, std::move(w.last_interval));
     for (const auto& line : problems) {
         std::cerr << "loads-runner: " << line << '\n';
     }
@@ -174,11 +225,12 @@ Followed follow(const Options& o, OutputHub& hub, BrokerClient& client, RunWatch
     }
     switch (w.end) {
         case WatchResult::End::interrupted:
-            f.status = ask_stop_or_detach(o, client, run_id, in, out);
+            f.status = ask_stop_or_detach(s, client, run_id, f.status);
             break;
         case WatchResult::End::broker_lost:
-            std::cerr << "loads-runner: lost the broker at " << o.broker
-                      << "; the summary covers what it had published\n";
+            std::cerr << "loads-runner: lost the broker at " << s.o.broker
+                      << "; the summary covers what it had published (" << s.reattach(run_id)
+                      << " when it is back)\n";
             f.status = k_exit_cluster;
             break;
         case WatchResult::End::finished:
@@ -201,15 +253,21 @@ Followed follow(const Options& o, OutputHub& hub, BrokerClient& client, RunWatch
 }
 
 // Starts `fqn` on `agents` agents and follows it (or returns at once with --detach).
-Followed start_and_follow(const Options& o, const Fqn& fqn,
-                          const std::optional<std::filesystem::path>& module_file, OutputHub& hub,
-                          const std::atomic<bool>& interrupt, std::istream& in, std::ostream& out) {
+Followed start_and_follow(const Session& s, const Options& o, const Fqn& fqn,
+                          const std::optional<std::filesystem::path>& module_file) {
     const RunSubmission submission = prepare_submission(o, fqn, module_file);
-    BrokerClient client(o.broker);
+    BrokerClient client = s.client();
+    const BrokerReply ping = client.call({{"command", JsonValue("PING")}});
+    if (const auto limit = ping.result.int_at("max_upload");
+        limit && *limit > 0 && submission.archive.size() > static_cast<std::uint64_t>(*limit)) {
+        throw UsageError("the files to ship (" + std::to_string(submission.archive.size() >> 20) +
+                         " MiB with the test's module) exceed the broker's --max-upload of " +
+                         std::to_string(*limit >> 20) + " MiB");
+    }
     const std::string run_id = new_run_id();
     std::optional<RunWatcher> watcher;
     if (!o.detach) {
-        watcher.emplace(publisher_endpoint(o, client), run_id);  // subscribed before the run starts
+        watcher.emplace(publisher_endpoint(o, ping), run_id);  // subscribed before the run starts
     }
     JsonValue::Array observers;
     for (const auto& name : o.observers) {
@@ -220,14 +278,34 @@ Followed start_and_follow(const Options& o, const Fqn& fqn,
                               {"agents", JsonValue(static_cast<std::int64_t>(o.agents))},
                               {"args", JsonValue(submission.args)},
                               {"observers", JsonValue(std::move(observers))}};
-    client.call(request, submission.archive);
+    if (s.interrupt.load()) {
+        throw Interrupted("before the run was sent");
+    }
+    // The files travel with the request: a second more for every 4 MiB (a slow link).
+    const auto deadline = k_request_timeout + std::chrono::seconds(submission.archive.size() >> 22);
+    try {
+        client.call(request, submission.archive, deadline);
+    } catch (const Interrupted&) {
+        throw Interrupted("before the broker answered; if run " + run_id + " started, " + s.reattach(run_id) +
+                          " follows it");
+    } catch (const BrokerUnreachable&) {
+        // The answer may be what was lost: ask whether the run exists before saying it failed.
+        std::optional<BrokerReply> known;
+        try {
+            known = client.try_call({{"command", JsonValue("CTRL_GET_RUN")}, {"run_id", JsonValue(run_id)}});
+        } catch (const ClusterError&) {
+        }
+        if (!known) {
+            throw;
+        }
+        std::cerr << "loads-runner: the broker answered late; run " << run_id << " started\n";
+    }
     if (o.detach) {
-        out << "Detached. Run " << run_id << " is going on " << o.agents
-            << " agent(s); re-attach with: loads-runner --attach --run-id " << run_id
-            << (o.broker != Options().broker ? " --broker " + o.broker : std::string()) << '\n';
+        s.info << "Detached. Run " << run_id << " is going on " << o.agents
+               << " agent(s); re-attach with: " << s.reattach(run_id) << '\n';
         return {};
     }
-    return follow(o, hub, client, *watcher, fetch_run(client, run_id), interrupt, in, out);
+    return follow(s, client, *watcher, fetch_run(client, run_id));
 }
 
 // The test module as found here, checked to hold the test (reading its symbols only: no plugin
@@ -241,34 +319,27 @@ std::optional<std::filesystem::path> local_module(const Options& o, const Fqn& f
                   << "' is not on this machine: the agents must find it themselves\n";
         return std::nullopt;
     }
-    const auto tests = list_tests(file);
-    const bool found = std::any_of(tests.begin(), tests.end(), [&](const TestName& t) {
-        return t.klass == fqn.klass && t.test == fqn.test;
-    });
-    if (!found) {
-        PluginModule::load(file)->resolve(fqn);  // throws the usual message naming what exists
-    }
+    check_test_listed(list_tests(file), fqn, file);
     return file;
 }
 
-int distributed_run(const Options& o, OutputHub& hub, const std::atomic<bool>& interrupt, std::istream& in,
-                    std::ostream& out) {
+int distributed_run(const Session& s) {
+    const Options& o = s.o;
     if (o.fqn.empty()) {
         throw UsageError("no test given: expected module.Class.test (see --help)");
     }
     make_plan(o, false);  // the same checks of cycles and durations as a local run
     const Fqn fqn = parse_fqn(o.fqn);
-    return start_and_follow(o, fqn, local_module(o, fqn), hub, interrupt, in, out).status;
+    return start_and_follow(s, o, fqn, local_module(o, fqn)).status;
 }
 
-int health_check(const Options& o, OutputHub& hub, const std::atomic<bool>& interrupt, std::istream& in,
-                 std::ostream& out) {
-    BrokerClient client(o.broker);
+int health_check(const Session& s) {
+    BrokerClient client = s.client();
     const BrokerReply ping = client.call({{"command", JsonValue("PING")}});
     const JsonValue* agents = ping.result.find("agents");
     const auto* list = agents ? agents->as_object() : nullptr;
     if (list == nullptr || list->empty()) {
-        out << "No agents currently registered.\n";
+        s.info << "No agents currently registered.\n";
         return k_exit_cluster;
     }
     std::size_t idle = 0;
@@ -276,7 +347,7 @@ int health_check(const Options& o, OutputHub& hub, const std::atomic<bool>& inte
         idle += a.string_at("run_id").value_or("").empty() ? 1 : 0;
     }
     if (idle == 0) {
-        out << "All agents are busy.\n";
+        s.info << "All agents are busy.\n";
         return k_exit_cluster;
     }
     const std::filesystem::path module = builtin_plugin_dir() / "libhealth.so";
@@ -284,33 +355,32 @@ int health_check(const Options& o, OutputHub& hub, const std::atomic<bool>& inte
     if (!std::filesystem::exists(module, ec)) {
         throw EnvironmentError("the health check's plugin is missing: " + module.string());
     }
-    Options health = o;
+    Options health = s.o;
     health.fqn = "health.Health.test_health";
     health.users = "1";
     health.hits = "1";
     health.duration.reset();
-    health.agents = static_cast<unsigned>(idle);
-    health.detach = false;
-    out << "Running a health check on all " << idle << " agents\n" << std::flush;
-    const Followed f = start_and_follow(health, parse_fqn(health.fqn), module, hub, interrupt, in, out);
+    health.agents = static_cast<int>(idle);
+    s.info << "Running a health check on all " << idle << " agents\n" << std::flush;
+    const Followed f = start_and_follow(s, health, parse_fqn(health.fqn), module);
     const auto answered = static_cast<std::size_t>(std::count_if(
         f.agents.begin(), f.agents.end(), [](const AgentView& a) { return a.state == "finished"; }));
-    out << "\nHealth check: " << answered << " of " << f.agents.size() << " agents answered\n";
+    s.info << "\nHealth check: " << answered << " of " << f.agents.size() << " agents answered\n";
     for (const auto& a : f.agents) {
-        out << "  - " << a.agent_id << " on " << a.hostname << ": "
-            << (a.state == "finished"
-                    ? std::string("answered")
-                    : "did not answer (" + a.state + (a.message.empty() ? "" : ": " + a.message) + ")")
-            << '\n';
+        s.info << "  - " << a.agent_id << " on " << a.hostname << ": "
+               << (a.state == "finished"
+                       ? std::string("answered")
+                       : "did not answer (" + a.state + (a.message.empty() ? "" : ": " + a.message) + ")")
+               << '\n';
     }
     return f.status != 0 ? f.status : (answered == f.agents.size() ? 0 : k_exit_cluster);
 }
 
-std::string choose_run(const Options& o, BrokerClient& client, std::istream& in, std::ostream& out) {
+std::string choose_run(const Session& s, BrokerClient& client) {
     const BrokerReply reply = client.call({{"command", JsonValue("CTRL_LIST_RUNS")}});
     const auto* runs = reply.result.as_object();
     if (runs == nullptr || runs->empty()) {
-        throw ClusterError("nothing is running on the broker at " + o.broker +
+        throw ClusterError("nothing is running on the broker at " + s.o.broker +
                            " (a run that ended can be shown with --attach --run-id ID)");
     }
     std::vector<std::string> ids;
@@ -320,7 +390,7 @@ std::string choose_run(const Options& o, BrokerClient& client, std::istream& in,
     if (ids.size() == 1) {
         return ids.front();
     }
-    if (!isatty(STDIN_FILENO) && &in == &std::cin) {
+    if (&s.in == &std::cin && !isatty(STDIN_FILENO)) {
         std::string all;
         for (const auto& id : ids) {
             all += (all.empty() ? "" : ", ") + id;
@@ -328,17 +398,17 @@ std::string choose_run(const Options& o, BrokerClient& client, std::istream& in,
         throw UsageError(std::to_string(ids.size()) + " runs are active: choose one with --run-id (" + all +
                          ")");
     }
-    out << ids.size() << " runs are active:\n";
+    s.info << ids.size() << " runs are active:\n";
     for (std::size_t i = 0; i < ids.size(); ++i) {
         const JsonValue& run = runs->at(ids[i]);
         const auto* agents = run.find("agents") ? run.find("agents")->as_array() : nullptr;
-        out << "  " << i + 1 << ". " << ids[i] << ": " << run.string_at("fqn").value_or("?") << " on "
-            << (agents ? agents->size() : 0) << " agent(s)\n";
+        s.info << "  " << i + 1 << ". " << ids[i] << ": " << run.string_at("fqn").value_or("?") << " on "
+               << (agents ? agents->size() : 0) << " agent(s)\n";
     }
     while (true) {
-        out << "Which one? [1-" << ids.size() << "] " << std::flush;
+        s.info << "Which one? [1-" << ids.size() << "] " << std::flush;
         std::string answer;
-        if (!std::getline(in, answer)) {
+        if (!read_answer(s.in, answer)) {
             throw UsageError("no run chosen");
         }
         try {
@@ -351,40 +421,41 @@ std::string choose_run(const Options& o, BrokerClient& client, std::istream& in,
     }
 }
 
-int attach(const Options& o, OutputHub& hub, const std::atomic<bool>& interrupt, std::istream& in,
-           std::ostream& out) {
-    BrokerClient client(o.broker);
-    const std::string run_id = o.run_id.empty() ? choose_run(o, client, in, out) : o.run_id;
-    RunWatcher watcher(publisher_endpoint(o, client), run_id);  // subscribed before the snapshot
+int attach(const Session& s) {
+    BrokerClient client = s.client();
+    const std::string run_id = s.o.run_id.empty() ? choose_run(s, client) : s.o.run_id;
+    const BrokerReply ping = client.call({{"command", JsonValue("PING")}});
+    RunWatcher watcher(publisher_endpoint(s.o, ping), run_id);  // subscribed before the snapshot
     RunState start = fetch_run(client, run_id);
     if (start.active) {
-        out << "Attached to run " << run_id << " (" << start.fqn << " on " << start.agents.size()
-            << " agent(s))\n"
-            << std::flush;
+        s.info << "Attached to run " << run_id << " (" << start.fqn << " on " << start.agents.size()
+               << " agent(s))\n"
+               << std::flush;
     }
-    return follow(o, hub, client, watcher, std::move(start), interrupt, in, out).status;
+    return follow(s, client, watcher, std::move(start)).status;
 }
 
 }  // namespace
 
-int run_on_cluster(const Options& o, OutputHub& hub, const std::atomic<bool>& interrupt, std::istream& in,
-                   std::ostream& out) {
+int run_on_cluster(const Options& o, OutputHub& hub, const std::atomic<bool>& interrupt,
+                   const std::atomic<int>& signal, std::istream& in, std::ostream& out) {
     if (!o.python_deps.empty()) {
         throw UsageError(
             "--python-dep has no meaning here: loads tests are compiled plugins; ship the files "
             "they need with --include-file");
     }
+    const Session s{o, hub, interrupt, signal, in, out, o.quiet ? std::cerr : out};
     if (hub.wanted_events() != 0 && !o.attach) {
         std::cerr << "loads-runner: outputs that record every event get none from a distributed run (agents "
                      "send aggregates): they report the totals only\n";
     }
     if (o.health_check) {
-        return health_check(o, hub, interrupt, in, out);
+        return health_check(s);
     }
     if (o.attach) {
-        return attach(o, hub, interrupt, in, out);
+        return attach(s);
     }
-    return distributed_run(o, hub, interrupt, in, out);
+    return distributed_run(s);
 }
 
 }  // namespace loads::host

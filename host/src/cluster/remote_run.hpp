@@ -18,7 +18,9 @@ namespace loads::host {
 /// @return the runner's exit status: 0, 1 (tests failed), 5 (an output failed), 6 (the run
 /// could not be completed by the cluster: agents lost or failed, broker lost), 130 (stopped).
 /// @throws UsageError, ClusterError (the broker does not answer, too few agents, no such run).
+/// `interrupt` is raised by SIGINT and SIGTERM, `signal` says which: Ctrl-C asks whether to stop
+/// or detach, SIGTERM leaves the run going without asking.
 int run_on_cluster(const Options& options, OutputHub& hub, const std::atomic<bool>& interrupt,
-                   std::istream& in, std::ostream& out);
+                   const std::atomic<int>& signal, std::istream& in, std::ostream& out);
 
 }  // namespace loads::host

@@ -1,5 +1,7 @@
 #include "run_submission.hpp"
 
+#include <cstdlib>
+
 #include "file_archive.hpp"
 
 namespace loads::host {
@@ -39,7 +41,11 @@ RunSubmission prepare_submission(const Options& o, const Fqn& fqn,
     a["stack-size"] = JsonValue(std::to_string(o.stack_kib));
     a["timeout"] = JsonValue(number_text(o.timeout));
     a["connect-timeout"] = JsonValue(number_text(o.connect_timeout));
-    a["insecure"] = JsonValue(o.insecure ? "true" : "false");
+    // The seed's BYPASS_SSL_CHECK, read here, goes to the agents as --insecure: the same command
+    // must verify (or not) the same way wherever it runs.
+    const char* bypass = std::getenv("BYPASS_SSL_CHECK");
+    const bool insecure = o.insecure || (bypass != nullptr && *bypass != '\0');
+    a["insecure"] = JsonValue(insecure ? "true" : "false");
     a["ca-file"] = JsonValue(o.ca_file);
     a["test-dir"] = JsonValue(o.test_dir);
     // For the record (the database, an attaching runner): not used by the agents.

@@ -34,6 +34,36 @@ AgentView agent_from_json(const JsonValue& a) {
             a.number_at("changed_at").value_or(0), std::string(a.string_at("message").value_or(""))};
 }
 
+// The users cycle a run is in at `fraction` of its plan (`elapsed` seconds in): what a local run's
+// engine reports with its progress.
+void place_in_plan(const RunPlan& plan, double fraction, double elapsed, ProgressInfo& info) {
+    if (plan.users.empty()) {
+        return;
+    }
+    std::size_t cycle = plan.users.size() - 1;
+    if (plan.duration) {
+        const double per_cycle = std::chrono::duration<double>(*plan.duration).count();
+        if (per_cycle > 0) {
+            cycle = std::min(cycle, static_cast<std::size_t>(std::max(0.0, elapsed / per_cycle)));
+        }
+    } else {
+        double total = 0;
+        for (auto u : plan.users) {
+            total += double(u);
+        }
+        double done = 0;
+        for (std::size_t c = 0; c < plan.users.size(); ++c) {
+            done += double(plan.users[c]);
+            if (total > 0 && fraction < done / total) {
+                cycle = c;
+                break;
+            }
+        }
+    }
+    info.cycle = static_cast<std::uint32_t>(cycle);
+    info.users = plan.users[cycle];
+}
+
 void say_agent(const AgentView& a) {
     if (a.state == "failed" || a.state == "lost") {
         std::cerr << "loads-runner: agent " << a.agent_id << " " << a.state << " at "
@@ -101,8 +131,8 @@ RunWatcher::RunWatcher(const std::string& publisher, std::string run_id)
 
 RunWatcher::~RunWatcher() = default;
 
-WatchResult RunWatcher::watch(RunState start, RunListener& listener, BrokerClient& client,
-                              const std::atomic<bool>& interrupt) {
+WatchResult RunWatcher::watch(RunState start, const RunPlan& plan, RunListener& listener,
+                              BrokerClient& client, const std::atomic<bool>& interrupt) {
     WatchResult r;
     r.total = std::move(start.total);
     r.agents = std::move(start.agents);
@@ -114,6 +144,8 @@ WatchResult RunWatcher::watch(RunState start, RunListener& listener, BrokerClien
     auto next_progress = steady::now();
     ProgressInfo info;
     ZmqMessage m;
+    bool heard_any = false;  // from the publisher
+    bool warned = false;
 
     const auto finish_from = [&](RunState&& s) {
         r.end = WatchResult::End::finished;
@@ -146,6 +178,7 @@ WatchResult RunWatcher::watch(RunState start, RunListener& listener, BrokerClien
                 continue;
             }
             last_heard = steady::now();
+            heard_any = true;
             JsonValue h;
             try {
                 h = JsonValue::parse(m.view(1));
@@ -171,6 +204,7 @@ WatchResult RunWatcher::watch(RunState start, RunListener& listener, BrokerClien
                 r.progress = h.number_at("progress").value_or(r.progress);
                 info.fraction = r.progress;
                 info.elapsed = elapsed;
+                place_in_plan(plan, info.fraction, info.elapsed, info);
                 listener.on_refresh(r.total, std::move(interval), info);
             } else if (type == "agent" && h.find("agent") != nullptr) {
                 const AgentView a = agent_from_json(*h.find("agent"));
@@ -194,6 +228,14 @@ WatchResult RunWatcher::watch(RunState start, RunListener& listener, BrokerClien
                 r.total = std::move(total);
                 r.elapsed = h.number_at("elapsed").value_or(elapsed);
                 r.agents = agents_from_json(h.find("agents"));
+                if (r.status == "completed") {
+                    // As a local run's bar: 100% once, at the end of a complete run.
+                    r.progress = 1.0;
+                    info.fraction = 1.0;
+                    info.elapsed = r.elapsed;
+                    place_in_plan(plan, info.fraction, info.elapsed, info);
+                    listener.on_progress(info);
+                }
                 return r;
             }
         }
@@ -204,6 +246,10 @@ WatchResult RunWatcher::watch(RunState start, RunListener& listener, BrokerClien
             RunState s;
             try {
                 s = fetch_run(client, m_run_id);
+            } catch (const Interrupted&) {
+                r.end = WatchResult::End::interrupted;  // the user's Ctrl-C while the broker was asked
+                r.elapsed = elapsed + std::chrono::duration<double>(now - elapsed_at).count();
+                return r;
             } catch (const ClusterError&) {
                 r.end = WatchResult::End::broker_lost;
                 r.elapsed = elapsed + std::chrono::duration<double>(now - elapsed_at).count();
@@ -212,11 +258,22 @@ WatchResult RunWatcher::watch(RunState start, RunListener& listener, BrokerClien
             if (!s.active) {
                 return finish_from(std::move(s));
             }
+            if (!heard_any && !resync && !warned) {
+                warned = true;
+                std::cerr << "loads-runner: nothing arrives from the broker's publisher; following the run "
+                             "by asking "
+                             "the broker every "
+                          << k_silence.count() << " s (is --zmq-publisher reachable?)\n";
+            }
+            elapsed = s.elapsed;
+            elapsed_at = now;
+            r.progress = s.progress;
             if (s.seq != applied) {
                 r.total = std::move(s.total);
                 applied = s.seq;
                 info.fraction = s.progress;
                 info.elapsed = s.elapsed;
+                place_in_plan(plan, info.fraction, info.elapsed, info);
                 listener.on_refresh(r.total, RunStats(), info);
             }
         }
@@ -224,6 +281,7 @@ WatchResult RunWatcher::watch(RunState start, RunListener& listener, BrokerClien
             next_progress = now + k_progress_period;
             info.fraction = r.progress;
             info.elapsed = elapsed + std::chrono::duration<double>(now - elapsed_at).count();
+            place_in_plan(plan, info.fraction, info.elapsed, info);
             listener.on_progress(info);
         }
     }

@@ -14,6 +14,7 @@
 
 #include "broker_client.hpp"
 #include "run_listener.hpp"
+#include "run_plan.hpp"
 #include "run_stats.hpp"
 
 namespace loads::host {
@@ -68,8 +69,9 @@ public:
     RunWatcher& operator=(const RunWatcher&) = delete;
 
     /// Follows the run from `start` (the broker's state when the runner started watching) until
-    /// it ends. Agent changes are reported on stderr as they come.
-    WatchResult watch(RunState start, RunListener& listener, BrokerClient& client,
+    /// it ends. Agent changes are reported on stderr as they come. `plan` places the progress in
+    /// its users cycles, as a local run's engine does.
+    WatchResult watch(RunState start, const RunPlan& plan, RunListener& listener, BrokerClient& client,
                       const std::atomic<bool>& interrupt);
 
 private:
