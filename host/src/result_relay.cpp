@@ -42,51 +42,41 @@ ResultRelay::ResultRelay(RunListener& inner, const std::string& endpoint, std::s
 ResultRelay::~ResultRelay() = default;
 
 void ResultRelay::on_refresh(const RunStats& total, RunStats interval, const ProgressInfo& progress) {
-    queue(interval, false, progress.elapsed, progress.fraction, false);
-    flush_without_waiting();
+    m_unsent.merge(interval);
+    m_elapsed = progress.elapsed;
+    m_progress = progress.fraction;
+    send_unsent(false, false, false);
     m_inner.on_refresh(total, std::move(interval), progress);
 }
 
 bool ResultRelay::send_final(const RunStats& last_interval, const RunReport& report) {
-    queue(last_interval, true, report.duration_seconds, report.progress, report.interrupted);
-    m_socket->push.set(zmq::sockopt::sndtimeo, k_linger_ms);
-    while (!m_pending.empty()) {
-        const Message& m = m_pending.front();
-        if (!m_socket->push.send(zmq::buffer(std::string_view("loads-stats")), zmq::send_flags::sndmore)) {
-            return false;  // nobody took it within the timeout
-        }
-        m_socket->push.send(zmq::buffer(m.header), zmq::send_flags::sndmore);
-        m_socket->push.send(zmq::buffer(m.body), zmq::send_flags::none);
-        m_pending.pop_front();
-    }
-    return true;
+    m_unsent.merge(last_interval);
+    m_elapsed = report.duration_seconds;
+    m_progress = report.progress;
+    return send_unsent(true, report.interrupted, true);
 }
 
-void ResultRelay::queue(const RunStats& interval, bool final, double elapsed, double progress,
-                        bool interrupted) {
+bool ResultRelay::send_unsent(bool final, bool interrupted, bool wait) {
     JsonWriter w;
-    w.begin_object().member("run_id", m_run_id).member("agent_id", m_agent_id).member("seq", m_seq++);
-    w.member("final", final).member("elapsed", elapsed).member("progress", progress);
+    w.begin_object().member("run_id", m_run_id).member("agent_id", m_agent_id).member("seq", m_seq);
+    w.member("final", final).member("elapsed", m_elapsed).member("progress", m_progress);
     if (final) {
         w.member("interrupted", interrupted);
     }
     w.end_object();
-    std::string header = w.take();
-    m_pending.push_back({std::move(header), encode_stats(interval)});
-}
-
-void ResultRelay::flush_without_waiting() {
-    while (!m_pending.empty()) {
-        const Message& m = m_pending.front();
-        // Once ZeroMQ took a message's first frame it takes the rest: the message is atomic.
-        if (!m_socket->push.send(zmq::buffer(std::string_view("loads-stats")),
-                                 zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-            return;
-        }
-        m_socket->push.send(zmq::buffer(m.header), zmq::send_flags::sndmore);
-        m_socket->push.send(zmq::buffer(m.body), zmq::send_flags::none);
-        m_pending.pop_front();
+    const std::string header = w.take();
+    const std::string body = encode_stats(m_unsent);
+    auto& push = m_socket->push;
+    push.set(zmq::sockopt::sndtimeo, wait ? k_linger_ms : 0);
+    // Once ZeroMQ took a message's first frame it takes the rest: the message is atomic.
+    if (!push.send(zmq::buffer(std::string_view("loads-stats")), zmq::send_flags::sndmore)) {
+        return false;  // kept, merged with what comes next
     }
+    push.send(zmq::buffer(header), zmq::send_flags::sndmore);
+    push.send(zmq::buffer(body), zmq::send_flags::none);
+    ++m_seq;
+    m_unsent.clear();
+    return true;
 }
 
 }  // namespace loads::host

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 
@@ -28,19 +27,14 @@ public:
     void on_progress(const ProgressInfo& progress) override { m_inner.on_progress(progress); }
     void on_refresh(const RunStats& total, RunStats interval, const ProgressInfo& progress) override;
 
-    /// Sends the last interval, marked final, after anything still queued. Waits at most
-    /// k_final_wait for the broker to take them. @return false when they could not all be sent.
+    /// Sends the last interval, marked final, with anything not sent yet. Waits at most
+    /// k_linger_ms for the broker to take it. @return false when it could not be sent.
     bool send_final(const RunStats& last_interval, const RunReport& report);
 
 private:
-    struct Message {
-        std::string header;
-        std::string body;
-    };
-    void queue(const RunStats& interval, bool final, double elapsed, double progress, bool interrupted);
-    /// Sends queued messages in order without waiting (the engine thread must never block);
-    /// what ZeroMQ cannot take now stays queued for the next call.
-    void flush_without_waiting();
+    /// Sends what is unsent as one message. With `wait`, up to the linger time; without, only
+    /// what ZeroMQ takes at once (the engine's thread must never block). @return sent.
+    bool send_unsent(bool final, bool interrupted, bool wait);
 
     struct Socket;
     RunListener& m_inner;
@@ -48,7 +42,11 @@ private:
     std::string m_run_id;
     std::string m_agent_id;
     std::uint64_t m_seq = 0;
-    std::deque<Message> m_pending;
+    // Figures not sent yet (the broker away or slow): merged into one, since they add up, so a
+    // broker gone for an hour costs one RunStats, not 3,600 messages.
+    RunStats m_unsent;
+    double m_elapsed = 0;
+    double m_progress = 0;
 };
 
 }  // namespace loads::host

@@ -1,6 +1,7 @@
 #include "run_stats.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace loads::host {
 
@@ -71,8 +72,9 @@ void RunStats::incr_counter(std::string_view name, std::int64_t delta) {
     auto it = m_counters.find(name);
     if (it == m_counters.end()) {
         m_counters.emplace(std::string(name), delta);
-    } else {
-        it->second += delta;
+    } else if (__builtin_add_overflow(it->second, delta, &it->second)) {
+        // Figures from the wire can be anything: saturate instead of overflowing.
+        it->second = delta > 0 ? INT64_MAX : INT64_MIN;
     }
 }
 

@@ -188,7 +188,12 @@ std::string decode_stats(std::string_view bytes, RunStats& into) {
     LatencyHistogram latency;
     read_histogram(r, latency);
 
+    // A runner never sends more than its RunStats keeps (the rest is merged into one entry):
+    // more is a forgery, refused before it can make the reader allocate a histogram for each.
     const std::uint32_t urls = r.count(4 + 8 + 8 + 28 + 4);
+    if (urls > RunStats::k_max_urls + 1) {
+        r.fail("more URLs than a runner keeps");
+    }
     std::vector<std::pair<std::string_view, UrlStats>> url_stats;
     for (std::uint32_t i = 0; i < urls && r.ok(); ++i) {
         auto& [url, u] = url_stats.emplace_back();
@@ -212,6 +217,9 @@ std::string decode_stats(std::string_view bytes, RunStats& into) {
         counter_values.emplace_back(name, r.i64());
     }
     const std::uint32_t problems = r.count(1 + 12 + 8);
+    if (problems > RunStats::k_max_problems + 1) {
+        r.fail("more error groups than a runner keeps");
+    }
     std::vector<std::pair<ProblemKey, std::uint64_t>> problem_counts;
     for (std::uint32_t i = 0; i < problems && r.ok(); ++i) {
         const std::uint8_t kind = r.u8();

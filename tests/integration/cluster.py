@@ -45,11 +45,15 @@ class Cluster:
         self.broker = None
         self.agents = []
         self._logs = []
-        self.start_broker()
-        for _ in range(agents):
-            self.start_agent()
-        if agents:
-            self.wait_for_agents(agents)
+        try:
+            self.start_broker()
+            for _ in range(agents):
+                self.start_agent()
+            if agents:
+                self.wait_for_agents(agents)
+        except BaseException:
+            self.stop(check=False)  # never leave processes behind a test that could not start
+            raise
 
     @property
     def frontend(self):

@@ -213,6 +213,26 @@ class MalformedMessages(cluster.ClusterTestCase):
         self.assertEqual(result.field("Success"), 2)
 
 
+    def test_a_client_that_never_reads_its_replies_cannot_freeze_the_broker(self):
+        context = zmq.Context()
+        flood = context.socket(zmq.DEALER)
+        flood.setsockopt(zmq.RCVHWM, 1)
+        flood.setsockopt(zmq.LINGER, 0)
+        flood.connect(self.cluster.frontend)
+        for i in range(20000):
+            flood.send_multipart([b"", b'{"command": "PING", "id": %d}' % i])
+        huge = b'{"command": "PING", "pad": [' + b"0," * 400000 + b'0]}'
+        flood.send_multipart([b"", huge])
+        started = time.monotonic()
+        self.assertEqual(self.cluster.registered(), 1)  # others are still answered
+        self.assertLess(time.monotonic() - started, 20)
+        flood.close()
+        context.term()
+        self.assertIsNone(self.cluster.broker.poll())
+        self.assertEqual(self.cluster.stop_process(self.cluster.broker, timeout=20), 0)  # and it stops on SIGTERM
+        self.cluster.broker = None
+
+
 class AgentFacingGarbage(harness.TestCase):
     """An agent whose broker (here a fake one, in Python) sends nonsense logs it and carries on."""
 

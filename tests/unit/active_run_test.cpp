@@ -182,3 +182,35 @@ TEST_CASE("an agent that never says it started fails after the start timeout") {
     CHECK(run.agents().at("quiet").message == "did not start the run within 30 s");
     CHECK(run.agents().at("ok").state == AgentState::running);
 }
+
+TEST_CASE("an agent that beats without a run it started fails its part after the grace") {
+    ActiveRun run = make_run({"a", "b"});
+    const auto t = steady::now();
+    run.agent_started("a");
+    run.agent_beat("a", false, t);
+    run.tick(1001, t + 2s);
+    CHECK(run.agents().at("a").state == AgentState::running);
+    run.agent_beat("a", true, t + 3s);  // listed again: the clock starts over
+    run.agent_beat("a", false, t + 4s);
+    run.tick(1008, t + 8s);
+    CHECK(run.agents().at("a").state == AgentState::running);
+    run.tick(1010, t + 9s + 1ms);
+    CHECK(run.agents().at("a").state == AgentState::failed);
+    CHECK(run.agents().at("a").message == "its agent no longer runs it (the end was not reported)");
+    // Not started yet: beats without the run are expected.
+    run.agent_beat("b", false, t);
+    run.tick(1020, t + 20s);
+    CHECK(run.agents().at("b").state == AgentState::running);
+}
+
+TEST_CASE("an agent that leaves after its runner ended is judged by its figures, not lost") {
+    ActiveRun run = make_run({"a", "b"});
+    const auto t = steady::now();
+    run.child_ended("a", 0, 0, "", 1001, t);
+    run.agent_gone("a", "the agent stopped during the run", 1001);
+    CHECK(run.agents().at("a").state == AgentState::running);  // its final figures may still come
+    CHECK(run.add_figures(header("a", 0, true), hits(3), 1002, t).empty());
+    CHECK(run.agents().at("a").state == AgentState::finished);
+    run.agent_gone("b", "the agent stopped during the run", 1003);
+    CHECK(run.agents().at("b").state == AgentState::lost);
+}

@@ -114,3 +114,37 @@ TEST_CASE("malformed messages are refused whole") {
         CHECK(decode_stats(forged, into).find("a count larger than the message") != std::string::npos);
     }
 }
+
+TEST_CASE("forged counts of URLs or error groups beyond what a runner keeps are refused") {
+    RunStats big;
+    for (std::size_t i = 0; i < RunStats::k_max_urls + 50; ++i) {
+        big.record_hit("http://h/" + std::to_string(i), 200, 10);
+    }
+    std::string bytes = encode_stats(big);
+    RunStats into;
+    CHECK(decode_stats(bytes, into).empty());  // the runner's own cap, "(other URLs)" included
+    CHECK(into.urls().size() == RunStats::k_max_urls);
+    // The URL count sits after the magic, 8 totals and the overall histogram.
+    const std::size_t at = 4 + 8 * 8 + 8 * 3 + 4 + 12 * [&] {
+        std::size_t n = 0;
+        big.latency().for_each_bucket([&](std::size_t, std::uint64_t) { ++n; });
+        return n;
+    }();
+    const std::uint32_t forged = RunStats::k_max_urls + 2;
+    for (int i = 0; i < 4; ++i) {
+        bytes[at + i] = static_cast<char>((forged >> (8 * i)) & 0xFF);
+    }
+    RunStats refused;
+    CHECK(decode_stats(bytes, refused) != "");
+    CHECK(refused.empty());
+}
+
+TEST_CASE("counters from the wire saturate instead of overflowing") {
+    RunStats s;
+    s.incr_counter("c", INT64_MAX - 1);
+    s.incr_counter("c", 5);
+    CHECK(s.counters().at("c") == INT64_MAX);
+    s.incr_counter("d", INT64_MIN + 1);
+    s.incr_counter("d", -5);
+    CHECK(s.counters().at("d") == INT64_MIN);
+}

@@ -86,10 +86,33 @@ void ActiveRun::agent_lost(const std::string& agent_id, const std::string& messa
     }
 }
 
+void ActiveRun::agent_gone(const std::string& agent_id, const std::string& message, double now) {
+    if (auto it = m_agents.find(agent_id); it != m_agents.end() && !it->second.ended) {
+        agent_lost(agent_id, message, now);
+    }
+}
+
+void ActiveRun::agent_beat(const std::string& agent_id, bool listed, steady::time_point t) {
+    const auto it = m_agents.find(agent_id);
+    if (it == m_agents.end()) {
+        return;
+    }
+    RunAgent& a = it->second;
+    if (listed || !a.acknowledged || a.ended || a.state != AgentState::running) {
+        a.unlisted_since.reset();
+    } else if (!a.unlisted_since) {
+        a.unlisted_since = t;
+    }
+}
+
 void ActiveRun::tick(double now, steady::time_point t) {
     for (auto& [id, agent] : m_agents) {
         if (agent.state == AgentState::running && agent.ended) {
             settle(agent, now, t);
+        } else if (agent.state == AgentState::running && agent.unlisted_since &&
+                   t - *agent.unlisted_since > k_unlisted_grace) {
+            set_state(agent, AgentState::failed, "its agent no longer runs it (the end was not reported)",
+                      now);
         } else if (agent.state == AgentState::running && !agent.acknowledged &&
                    t - m_created > k_start_timeout) {
             // The order was lost on the way (or the agent is stuck): its part will never come.

@@ -41,6 +41,8 @@ struct RunAgent {
     int signal = 0;
     std::string end_message;
     std::chrono::steady_clock::time_point ended_at;
+    /// Since when the agent's beats no longer list the run (it had started it).
+    std::optional<std::chrono::steady_clock::time_point> unlisted_since;
 };
 
 /// The header of one relay message (see result_relay.hpp).
@@ -68,6 +70,9 @@ public:
     static constexpr std::chrono::seconds k_final_grace{5};
     /// How long an agent may take to say it started its runner (unpacking the files included).
     static constexpr std::chrono::seconds k_start_timeout{30};
+    /// How long an agent may beat without a run it started before its part counts as failed (its
+    /// report of the end travels on another socket and may come a little after).
+    static constexpr std::chrono::seconds k_unlisted_grace{5};
 
     using steady = std::chrono::steady_clock;
 
@@ -92,6 +97,13 @@ public:
     void agent_failed(const std::string& agent_id, const std::string& message, double now);
     /// The agent went silent.
     void agent_lost(const std::string& agent_id, const std::string& message, double now);
+    /// The agent left (unregistered): lost, unless its runner had already ended (then its final
+    /// figures decide, as for any ended runner).
+    void agent_gone(const std::string& agent_id, const std::string& message, double now);
+    /// A heartbeat from the agent, which `listed` this run among its runs or not. An agent that
+    /// started its part but beats without it for k_unlisted_grace (its report of the end was
+    /// lost, or it is another process under the same id) has failed its part.
+    void agent_beat(const std::string& agent_id, bool listed, steady::time_point t);
     /// Stopping was asked: agents that end now count as stopped, and so does the run.
     void request_stop() noexcept { m_stop_requested = true; }
     bool stop_requested() const noexcept { return m_stop_requested; }

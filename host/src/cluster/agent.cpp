@@ -1,7 +1,9 @@
 #include "agent.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -108,9 +110,24 @@ struct Agent::State {
     steady::time_point last_broker_beat = steady::now();
     bool broker_lost = false;
 
+    ~State() { stop_beats(); }
+
     bool wait_for_broker(const std::atomic<bool>& stop);
     void connect();
+    // Beats go out from a thread of their own, so unpacking a large archive or starting a runner
+    // on the agent's loop never looks like a dead agent to the broker.
+    std::thread beat_thread;
+    std::mutex beat_mutex;
+    std::condition_variable beat_wake;
+    std::vector<std::string> beat_runs;  ///< The runs its beats list (guarded by beat_mutex).
+    bool beat_stop = false;              ///< Guarded by beat_mutex.
+
+    std::string note(const char* type, const std::vector<std::string>& runs) const;
     void send_note(const char* type);
+    void start_beats();
+    void stop_beats();
+    /// Tells the beat thread which runs the agent has now (after any change of `jobs`).
+    void runs_changed();
     void report(const std::string& json);
     void on_backend(ZmqMessage& m);
     void on_heartbeat(ZmqMessage& m);
@@ -191,7 +208,7 @@ void Agent::State::connect() {
     }
 }
 
-void Agent::State::send_note(const char* type) {
+std::string Agent::State::note(const char* type, const std::vector<std::string>& runs) const {
     JsonWriter w;
     w.begin_object()
         .member("type", type)
@@ -199,11 +216,57 @@ void Agent::State::send_note(const char* type) {
         .member("hostname", hostname)
         .member("pid", pid);
     w.key("runs").begin_array();
-    for (const auto& [run_id, job] : jobs) {
+    for (const auto& run_id : runs) {
         w.value(run_id);
     }
     w.end_array().end_object();
-    send_message(register_, {w.text()}, true);
+    return w.take();
+}
+
+void Agent::State::send_note(const char* type) {
+    std::vector<std::string> runs;
+    for (const auto& [run_id, job] : jobs) {
+        runs.push_back(run_id);
+    }
+    send_message(register_, {note(type, runs)}, true);
+}
+
+void Agent::State::runs_changed() {
+    std::vector<std::string> runs;
+    for (const auto& [run_id, job] : jobs) {
+        runs.push_back(run_id);
+    }
+    const std::lock_guard lock(beat_mutex);
+    beat_runs = std::move(runs);
+}
+
+void Agent::State::start_beats() {
+    beat_thread = std::thread([this] {
+        // Its own socket: a ZeroMQ socket belongs to one thread.
+        zmq::socket_t beats(context, zmq::socket_type::push);
+        beats.set(zmq::sockopt::immediate, true);  // a beat nobody can take now is worthless later
+        beats.set(zmq::sockopt::linger, 0);
+        beats.connect(endpoints.register_);
+        std::unique_lock lock(beat_mutex);
+        while (!beat_stop) {
+            const std::string text = note("BEAT", beat_runs);
+            lock.unlock();
+            send_message(beats, {text}, true);
+            lock.lock();
+            beat_wake.wait_for(lock, k_beat_period, [&] { return beat_stop; });
+        }
+    });
+}
+
+void Agent::State::stop_beats() {
+    {
+        const std::lock_guard lock(beat_mutex);
+        beat_stop = true;
+    }
+    beat_wake.notify_all();
+    if (beat_thread.joinable()) {
+        beat_thread.join();
+    }
 }
 
 void Agent::State::report(const std::string& json) {
@@ -223,7 +286,7 @@ void Agent::serve(const std::atomic<bool>& stop) {
              s.endpoints.backend + ", register " + s.endpoints.register_ + ", heartbeat " +
              s.endpoints.heartbeat + ", receiver " + s.endpoints.receiver + ")");
     s.last_broker_beat = steady::now();
-    auto next_beat = steady::now();
+    s.start_beats();
     ZmqMessage message;
     while (!stop.load()) {
         zmq::pollitem_t items[] = {{s.backend.handle(), 0, ZMQ_POLLIN, 0},
@@ -249,10 +312,6 @@ void Agent::serve(const std::atomic<bool>& stop) {
             s.on_heartbeat(message);
         }
         const auto now = steady::now();
-        if (now >= next_beat) {
-            next_beat = now + k_beat_period;
-            s.send_note("BEAT");
-        }
         if (!s.broker_lost && now - s.last_broker_beat > k_missed_beats * k_beat_period) {
             s.broker_lost = true;
             log_info("lost the broker (no heartbeat for " + std::to_string(k_missed_beats) +
@@ -381,6 +440,7 @@ void Agent::State::start_job(const std::string& run_id, const JsonValue& args, s
         .end_object();
     report(w.text());
     jobs.emplace(run_id, std::move(job));
+    runs_changed();
 }
 
 void Agent::State::stop_job(const std::string& run_id) {
@@ -414,6 +474,7 @@ void Agent::State::reap() {
         w.member("signal", sig).member("message", line).end_object();
         report(w.text());
         it = jobs.erase(it);
+        runs_changed();
     }
 }
 
@@ -427,6 +488,7 @@ void Agent::State::shut_down() {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     jobs.clear();  // kills and reaps what is left
+    stop_beats();
     send_note("UNREGISTER");
     log_info("agent " + id + " stopped");
 }

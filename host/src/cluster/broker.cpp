@@ -26,10 +26,16 @@ namespace {
 using steady = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
+// The largest JSON body any socket takes: requests, reports and headers are a few KiB, and a
+// JSON text costs dozens of times its size to parse.
+constexpr std::size_t k_max_json = 256 * 1024;
 // How often silent agents are looked for and runs waiting for figures are re-checked.
 constexpr auto k_check_period = std::chrono::milliseconds(250);
 // The most agents one run may ask for: a bound on what one request can make the broker do.
 constexpr std::int64_t k_max_agents_per_run = 10'000;
+// The most runs one agent may say it is busy with (an agent runs one at a time, a few while
+// orphans stop): a bound on what one beat can make the broker do.
+constexpr std::size_t k_max_runs_per_agent = 64;
 
 double epoch_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -208,9 +214,11 @@ void Broker::State::bind_all() {
     backend.set(zmq::sockopt::maxmsgsize, small);
     backend.set(zmq::sockopt::router_mandatory, true);  // a send to a gone agent fails, not vanishes
     register_.set(zmq::sockopt::maxmsgsize, std::int64_t{64} << 10);
-    receiver.set(zmq::sockopt::maxmsgsize, std::int64_t{256} << 20);
+    receiver.set(zmq::sockopt::maxmsgsize, std::int64_t{32} << 20);
     receiver.set(zmq::sockopt::rcvhwm, 100'000);
-    publisher.set(zmq::sockopt::sndhwm, 100'000);
+    // A runner that does not read loses messages (and fetches the run's total again), never pins
+    // the broker's memory.
+    publisher.set(zmq::sockopt::sndhwm, 1000);
     heartbeat.set(zmq::sockopt::sndhwm, 10);
     for (auto* socket : {&frontend, &backend, &register_, &receiver, &publisher, &heartbeat}) {
         socket->set(zmq::sockopt::linger, 0);
@@ -259,15 +267,21 @@ void Broker::State::serve(const std::atomic<bool>& stop) {
             agents.refresh_all(now);
         }
         last_loop = now;
+        // Figures first, then the agents' reports and beats, then requests: an agent's final
+        // figures are taken before its "ended" or its unregistration can end its part without them.
         static constexpr const char* k_names[] = {"frontend", "backend", "register", "receiver"};
         static constexpr std::size_t k_max_frames[] = {8, 4, 2, 4};
+        static constexpr std::size_t k_order[] = {3, 1, 2, 0};
         zmq::socket_t* const sockets[] = {&frontend, &backend, &register_, &receiver};
-        for (std::size_t i = 0; i < 4; ++i) {
+        for (const std::size_t i : k_order) {
             if (!(items[i].revents & ZMQ_POLLIN)) {
                 continue;
             }
-            // A bounded batch per socket, so a flood on one cannot starve the others.
-            for (int n = 0; n < 256 && receive_message(*sockets[i], message, k_max_frames[i]); ++n) {
+            // A bounded batch per socket, so a flood on one cannot starve the others; beats are
+            // small and decide who is alive, so the register socket is always read to its end.
+            for (int n = 0; (i == 2 || n < 256) && !stop.load() &&
+                            receive_message(*sockets[i], message, k_max_frames[i]);
+                 ++n) {
                 try {
                     if (message.too_many_frames) {
                         throw std::runtime_error("too many frames");
@@ -320,6 +334,9 @@ void Broker::State::on_frontend(ZmqMessage& m) {
     JsonValue request;
     const JsonValue* id = nullptr;
     try {
+        if (m.frames[2].size() > k_max_json) {
+            throw JsonParseError("too long");  // parsing costs dozens of times the text: refused unread
+        }
         request = JsonValue::parse(m.view(2));
         id = request.find("id");
         const auto command = request.string_at("command");
@@ -341,8 +358,10 @@ void Broker::State::on_frontend(ZmqMessage& m) {
     for (const auto& f : reply.frames) {
         frames.push_back(f);
     }
-    if (!send_message(frontend, frames)) {
-        log_debug("a runner left before its reply");
+    // Never waiting: a client that does not read its replies (its queue full) loses them, and
+    // never holds the broker.
+    if (!send_message(frontend, frames, true)) {
+        log_debug("a reply could not be sent (the runner left, or does not read)");
     }
 }
 
@@ -639,7 +658,7 @@ void Broker::State::on_backend(ZmqMessage& m) {
     }
     const auto it = runs.find(*run_id);
     if (it == runs.end() || !it->second->has_agent(agent_id)) {
-        log_debug("agent " + agent_id + " reported on run " + std::string(*run_id) +
+        log_debug("agent " + log_text(agent_id, 255) + " reported on run " + log_text(*run_id, 64) +
                   ", which it is not running");
         return;
     }
@@ -674,18 +693,23 @@ void Broker::State::on_register(ZmqMessage& m) {
     const JsonValue note = JsonValue::parse(m.view(0));
     const auto type = note.string_at("type");
     const auto agent_id = note.string_at("agent_id");
-    if (!type || !agent_id || agent_id->empty() || agent_id->size() > 255) {
-        throw std::runtime_error("a registration needs \"type\" and \"agent_id\"");
+    // Agent ids name directories and fill log lines: printable text only.
+    const auto printable = [](std::string_view v) {
+        return std::none_of(v.begin(), v.end(),
+                            [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; });
+    };
+    if (!type || !agent_id || agent_id->empty() || agent_id->size() > 255 || !printable(*agent_id)) {
+        throw std::runtime_error("a registration needs \"type\" and a printable \"agent_id\"");
     }
     const std::string id(*agent_id);
     if (*type == "UNREGISTER") {
         if (const AgentEntry* entry = agents.find(id); entry != nullptr) {
             if (const auto it = runs.find(entry->run_id); it != runs.end()) {
-                it->second->agent_lost(id, "the agent stopped during the run", epoch_now());
+                it->second->agent_gone(id, "the agent stopped during the run", epoch_now());
                 after_change(*it->second);
             }
             agents.remove(id);
-            log_info("agent " + id + " unregistered");
+            log_info("agent " + log_text(id, 255) + " unregistered");
         }
         return;
     }
@@ -695,12 +719,28 @@ void Broker::State::on_register(ZmqMessage& m) {
     const std::string hostname(note.string_at("hostname").value_or(""));
     const std::int64_t pid = note.int_at("pid").value_or(0);
     if (agents.seen(id, hostname, pid, steady::now())) {
-        log_info("agent " + id + " registered (host " + log_text(hostname, 100) + ", pid " +
+        log_info("agent " + log_text(id, 255) + " registered (host " + log_text(hostname, 100) + ", pid " +
                  std::to_string(pid) + ")");
+    }
+    const JsonValue* busy = note.find("runs");
+    if (busy == nullptr || busy->as_array() == nullptr || busy->as_array()->size() > k_max_runs_per_agent) {
+        throw std::runtime_error("a registration needs \"runs\", a list of at most " +
+                                 std::to_string(k_max_runs_per_agent) + " run ids");
+    }
+    // Runs the broker counts on this agent for but that it no longer lists (its report of the end
+    // was lost, or it is a new process under the same id): after a grace, its part has failed.
+    const auto listed = [&](const std::string& run_id) {
+        return std::any_of(busy->as_array()->begin(), busy->as_array()->end(),
+                           [&](const JsonValue& r) { return r.as_string() == run_id; });
+    };
+    for (auto& [run_id, run] : runs) {
+        if (run->has_agent(id)) {
+            run->agent_beat(id, listed(run_id), steady::now());
+        }
     }
     // Runs the agent is still busy with that are not, or no longer, its runs here (it was lost,
     // or the broker restarted since): stop them, so no orphan load goes on unseen.
-    if (const JsonValue* busy = note.find("runs"); busy != nullptr && busy->as_array() != nullptr) {
+    {
         for (const auto& r : *busy->as_array()) {
             const auto run_id = r.as_string();
             if (!run_id) {
@@ -713,7 +753,7 @@ void Broker::State::on_register(ZmqMessage& m) {
                 JsonWriter order;
                 order.begin_object().member("command", "STOP").member("run_id", *run_id).end_object();
                 send_to_agent(id, order.text());
-                log_info("agent " + id + " still runs " + log_text(*run_id, 60) +
+                log_info("agent " + log_text(id, 255) + " still runs " + log_text(*run_id, 60) +
                          ", which is not its run here: stopping it");
             }
         }
@@ -725,6 +765,9 @@ void Broker::State::on_register(ZmqMessage& m) {
 void Broker::State::on_receiver(ZmqMessage& m) {
     if (m.size() != 3 || m.view(0) != k_stats_frame) {
         throw std::runtime_error("not a loads-stats message");
+    }
+    if (m.frames[1].size() > k_max_json) {
+        throw std::runtime_error("a loads-stats header that long is not one");
     }
     const JsonValue h = JsonValue::parse(m.view(1));
     RelayHeader header;

@@ -62,6 +62,9 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const Spec& spec) {
             const int null_fd = ::open("/dev/null", O_RDONLY);
             if (null_fd >= 0) {
                 ::dup2(null_fd, 0);
+                if (null_fd != 0) {
+                    ::close(null_fd);
+                }
             }
             ::dup2(log_fd, 1);
             ::dup2(log_fd, 2);
