@@ -95,16 +95,6 @@ bool plausible_run_id(std::string_view id) {
     });
 }
 
-// Whether an ipc endpoint's socket file exists: without it no broker can be listening there.
-bool ipc_file_missing(const std::string& endpoint) {
-    constexpr std::string_view ipc = "ipc://";
-    if (!endpoint.starts_with(ipc) || endpoint.size() <= ipc.size() || endpoint[ipc.size()] == '@') {
-        return false;
-    }
-    std::error_code ec;
-    return !fs::exists(endpoint.substr(ipc.size()), ec);
-}
-
 struct Reply {
     std::string key = "result";  ///< "result" or "error"
     std::string json;            ///< The value of key.

@@ -33,8 +33,12 @@ BrokerReply BrokerClient::call(const JsonValue::Object& request, std::string_vie
                                std::optional<std::chrono::milliseconds> timeout) {
     auto reply = try_call(request, attachment, timeout);
     if (!reply) {
-        throw BrokerUnreachable("cannot reach the broker at " + m_frontend + " (no answer within " +
-                                std::to_string((timeout.value_or(m_timeout).count() + 999) / 1000) + " s)");
+        throw BrokerUnreachable(
+            "cannot reach the broker at " + m_frontend +
+            (ipc_file_missing(m_frontend)
+                 ? std::string(" (no broker runs there: its socket file does not exist)")
+                 : " (no answer within " +
+                       std::to_string((timeout.value_or(m_timeout).count() + 999) / 1000) + " s)"));
     }
     return std::move(*reply);
 }
@@ -42,6 +46,9 @@ BrokerReply BrokerClient::call(const JsonValue::Object& request, std::string_vie
 std::optional<BrokerReply> BrokerClient::try_call(const JsonValue::Object& request,
                                                   std::string_view attachment,
                                                   std::optional<std::chrono::milliseconds> timeout) {
+    if (ipc_file_missing(m_frontend)) {
+        return std::nullopt;  // nobody to wait for
+    }
     const std::int64_t id = m_next_id++;
     JsonValue::Object body = request;
     body["id"] = JsonValue(id);

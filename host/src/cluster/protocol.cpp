@@ -1,6 +1,17 @@
 #include "protocol.hpp"
 
+#include <filesystem>
+
 namespace loads::host {
+
+bool ipc_file_missing(const std::string& endpoint) {
+    constexpr std::string_view ipc = "ipc://";
+    if (!endpoint.starts_with(ipc) || endpoint.size() <= ipc.size() || endpoint[ipc.size()] == '@') {
+        return false;  // another transport, or an abstract socket (no file)
+    }
+    std::error_code ec;
+    return !std::filesystem::exists(endpoint.substr(ipc.size()), ec);
+}
 
 std::string endpoint_host(std::string_view endpoint) {
     constexpr std::string_view tcp = "tcp://";

@@ -46,6 +46,10 @@ inline constexpr std::string_view k_beat_frame = "BEAT";          ///< First fra
 /// Other endpoints come back unchanged.
 std::string dialable_endpoint(const std::string& endpoint, const std::string& reached);
 
+/// Whether `endpoint` is an `ipc://` path whose socket file does not exist: nobody can be
+/// listening there (so there is no point waiting for an answer).
+bool ipc_file_missing(const std::string& endpoint);
+
 /// The host part of a `tcp://host:port` endpoint ("" for other transports).
 std::string endpoint_host(std::string_view endpoint);
 
