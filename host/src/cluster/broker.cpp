@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <random>
 #include <thread>
 
 #include <unistd.h>
@@ -39,27 +38,6 @@ constexpr std::size_t k_max_runs_per_agent = 64;
 
 double epoch_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-std::string random_hex(std::size_t bytes) {
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::random_device rd;
-    std::string out;
-    for (std::size_t i = 0; i < bytes; ++i) {
-        const auto b = static_cast<unsigned>(rd() & 0xFF);
-        out += k_hex[b >> 4];
-        out += k_hex[b & 0xF];
-    }
-    return out;
-}
-
-// A random (version 4) UUID, as the original's run ids.
-std::string new_run_id() {
-    std::string h = random_hex(16);
-    h[12] = '4';
-    h[16] = "89ab"[h[16] % 4];
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
-           h.substr(20);
 }
 
 void write_agent(JsonWriter& w, const RunAgent& a) {

@@ -1,8 +1,29 @@
 #include "protocol.hpp"
 
 #include <filesystem>
+#include <random>
 
 namespace loads::host {
+
+std::string random_hex(std::size_t bytes) {
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::random_device rd;
+    std::string out;
+    for (std::size_t i = 0; i < bytes; ++i) {
+        const auto b = static_cast<unsigned>(rd() & 0xFF);
+        out += k_hex[b >> 4];
+        out += k_hex[b & 0xF];
+    }
+    return out;
+}
+
+std::string new_run_id() {
+    std::string h = random_hex(16);
+    h[12] = '4';                // version 4
+    h[16] = "89ab"[h[16] % 4];  // RFC 4122 variant
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
+           h.substr(20);
+}
 
 bool ipc_file_missing(const std::string& endpoint) {
     constexpr std::string_view ipc = "ipc://";

@@ -46,6 +46,12 @@ inline constexpr std::string_view k_beat_frame = "BEAT";          ///< First fra
 /// Other endpoints come back unchanged.
 std::string dialable_endpoint(const std::string& endpoint, const std::string& reached);
 
+/// `bytes` random bytes as hexadecimal (a broker's instance id).
+std::string random_hex(std::size_t bytes);
+/// A new run id: a random (version 4) UUID, as the original's. Runners name their runs (so they
+/// can subscribe before the run starts); the broker names those that come without one.
+std::string new_run_id();
+
 /// Whether `endpoint` is an `ipc://` path whose socket file does not exist: nobody can be
 /// listening there (so there is no point waiting for an answer).
 bool ipc_file_missing(const std::string& endpoint);

@@ -4,7 +4,6 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <random>
 
 #include <poll.h>
 
@@ -26,19 +25,6 @@ namespace {
 
 constexpr int k_exit_cluster = 6;
 constexpr int k_exit_stopped = 130;
-
-std::string new_run_id() {
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::random_device rd;
-    std::string h;
-    for (int i = 0; i < 32; ++i) {
-        h += k_hex[rd() & 0xF];
-    }
-    h[12] = '4';  // a version 4 UUID, as the original's run ids
-    h[16] = "89ab"[rd() & 3];
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
-           h.substr(20);
-}
 
 std::string text_of(const JsonValue& v) {
     if (const auto s = v.as_string()) {
