@@ -43,7 +43,8 @@ class AgentLoss(cluster.ClusterTestCase):
                           f"{n} runners to start")
 
     def test_an_agent_killed_mid_run_is_dropped_and_its_figures_kept(self):
-        runner = self.cluster.popen_runner("cluster.Long.test_tick", "-d", "6", "-u", "2", "--agents", "3")
+        runner = self.cluster.popen_runner("fixtures.Slow.test_get_and_pause", "--server-url", self.server.url,
+                                           "-d", "6", "-u", "2", "--agents", "3")
         self.started_runners(3)
         time.sleep(1.5)
         victim = self.cluster.agents[0]
@@ -69,13 +70,15 @@ class AgentLoss(cluster.ClusterTestCase):
         # Noticed within three beats (1 s each), with room for a loaded machine.
         self.assertLess(changed_at - killed_at, 5.0)
         self.assertGreater(changed_at - killed_at, 2.0)
-        # What the lost agent sent before it died is in the totals the runner showed.
+        # What the lost agent sent before it died (its hits) is in the totals the runner showed.
         blobs = self.cluster.query("SELECT agent_id, stats FROM intervals WHERE run_id = ?", run_id)
-        ticks = {}
+        hits = {}
         for agent, blob in blobs:
-            ticks[agent] = ticks.get(agent, 0) + stats_wire.decode_stats(blob)["counters"].get("ticks", 0)
-        self.assertGreater(ticks.get(victim_id, 0), 0)
-        self.assertEqual(result.counter("ticks"), sum(ticks.values()))
+            hits[agent] = hits.get(agent, 0) + stats_wire.decode_stats(blob)["hits"]
+        self.assertEqual(len(hits), 3)
+        self.assertGreater(hits.get(victim_id, 0), 0)
+        self.assertEqual(result.field("Hits"), sum(hits.values()))
+        self.assertLess(hits[victim_id], min(n for agent, n in hits.items() if agent != victim_id))
         # Its runner did not go on alone.
         wait_until(lambda: not runner_pids(victim_id), 10, "the lost agent's runner to end")
 
