@@ -33,6 +33,7 @@ int run(int argc, char** argv) {
         ("runner", po::value(&settings.runner), "the loads-runner to start for each run (default: the one beside loads-agent)")
         ("max-upload", po::value(&max_upload_mb), "MiB of files one run may ship to this agent (default 256)")
         ("timeout", po::value(&settings.stop_timeout), "seconds a stopped run's loads-runner gets before it is killed (default 5)")
+        ("keep-runs", po::value(&settings.keep_runs), "directories of ended runs kept, with their logs (default 10)")
         ("logfile", po::value(&logfile), "where the log goes: stdout or a file (default stdout)")
         ("debug", po::bool_switch(&debug), "log more");
     // clang-format on

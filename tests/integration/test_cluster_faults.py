@@ -120,6 +120,9 @@ class BrokerRestart(cluster.ClusterTestCase):
 
     def restart_broker(self):
         self.assertEqual(self.cluster.stop_process(self.cluster.broker), 0)
+        # Its ipc socket files went with it.
+        for name in cluster.Cluster.NAMES:
+            self.assertFalse(os.path.exists(self.cluster.endpoints[name][len("ipc://"):]), name)
         self.cluster.start_broker()
 
     def test_stored_runs_survive_and_agents_come_back(self):

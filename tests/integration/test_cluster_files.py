@@ -147,3 +147,15 @@ class ShippedFiles(cluster.ClusterTestCase):
             self.assertIn("exceeds the 1048576", result.err)
         finally:
             small.stop()
+
+    def test_an_agent_keeps_only_its_latest_run_directories(self):
+        small = cluster.Cluster(agents=1, agent_args=["--keep-runs", "2"])
+        try:
+            for _ in range(4):
+                self.assertRun(small.runner("fixtures.Lifecycle.test_count", "--agents", "1"), 0)
+            [agent_dir] = [os.path.join(small.work, d) for d in os.listdir(small.work)]
+            kept = sorted(os.listdir(agent_dir))
+            runs = [r for (r,) in small.query("SELECT run_id FROM runs ORDER BY started")]
+            self.assertEqual(kept, sorted(runs[-2:]))
+        finally:
+            small.stop()

@@ -22,6 +22,10 @@ class Relay(harness.ServerTestCase):
     def tearDown(self):
         self.pull.close(0)
         self.context.term()
+        try:
+            os.unlink(self.endpoint[len("ipc://"):])
+        except FileNotFoundError:
+            pass
 
     def run_agent_mode(self, *args, endpoint=None):
         env = dict(os.environ, LOADS_PATH=f"{harness.LIB_DIR}:{harness.FIXTURE_DIR}")

@@ -3,6 +3,7 @@ started as the README says, one broker and five agents register, a run uses all 
 `supervisorctl shutdown` stops everything."""
 import os
 import re
+import shutil
 import subprocess
 import time
 
@@ -19,6 +20,7 @@ def loads_processes():
 
 class Supervisor(harness.TestCase):
     def setUp(self):
+        self.agent_ids = []
         self.env = dict(os.environ, LOADS_BIN=os.path.dirname(harness.RUNNER))
         ping = harness.run("--ping-broker", "--broker", DEFAULT_FRONTEND)
         if ping.rc == 0:
@@ -42,6 +44,8 @@ class Supervisor(harness.TestCase):
                 self.assertLess(time.monotonic(), deadline, f"{ping}\n{status}")
                 time.sleep(0.2)
             self.assertTrue(ping.out.startswith("Broker running on pid "), ping.out)
+            host = os.uname().nodename
+            self.agent_ids = [f"{host}-{pid}" for pid in re.findall(r"^  - (\d+) on ", ping.out, re.M)]
             self.assertEqual(len(re.findall(r"^  - \d+ on ", ping.out, re.M)), 5)
 
             run = harness.run("fixtures.Lifecycle.test_count", "-u", "2", "--hits", "3", "--agents", "5")
@@ -58,3 +62,11 @@ class Supervisor(harness.TestCase):
                 time.sleep(0.2)
         self.assertEqual(stopped.returncode, 0, stopped)
         self.assertRun(harness.run("--ping-broker"), 6)
+        self.assertFalse(os.path.exists("/tmp/loads-front.ipc"))  # the broker took its sockets with it
+        # What this cluster left in the default places: its agents' run directories and its logs.
+        for agent in self.agent_ids:
+            shutil.rmtree(os.path.join("/tmp/loads-agent", agent), ignore_errors=True)
+        for log in ["/tmp/loads-supervisord.log", "/tmp/loads-broker.log"] + [
+                f"/tmp/loads-agents-{i}.log" for i in range(5)]:
+            if os.path.exists(log):
+                os.unlink(log)

@@ -1,5 +1,6 @@
 #include "agent.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -135,6 +136,7 @@ struct Agent::State {
     void refuse(const std::string& run_id, const std::string& why);
     void stop_job(const std::string& run_id);
     void reap();
+    void prune_run_dirs(const fs::path& runs_dir);
     void shut_down();
 };
 
@@ -473,8 +475,30 @@ void Agent::State::reap() {
         w.begin_object().member("event", "ended").member("run_id", it->first).member("exit_code", code);
         w.member("signal", sig).member("message", line).end_object();
         report(w.text());
+        const fs::path runs_dir = job.dir.parent_path();
         it = jobs.erase(it);
         runs_changed();
+        prune_run_dirs(runs_dir);
+    }
+}
+
+void Agent::State::prune_run_dirs(const fs::path& runs_dir) {
+    // <base>/<agent id>/<run id>: each holds a copy of the shipped files; an agent that runs for
+    // months must not fill its disk. The newest are kept for their logs; a live run never goes.
+    std::vector<std::pair<fs::file_time_type, fs::path>> ended;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(runs_dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (entry.is_directory(ec) && !entry.is_symlink(ec) && jobs.count(name) == 0) {
+            ended.emplace_back(entry.last_write_time(ec), entry.path());
+        }
+    }
+    if (ended.size() <= settings.keep_runs) {
+        return;
+    }
+    std::sort(ended.begin(), ended.end());
+    for (std::size_t i = 0; i + settings.keep_runs < ended.size(); ++i) {
+        fs::remove_all(ended[i].second, ec);
     }
 }
 

@@ -21,7 +21,8 @@ struct AgentSettings {
     std::filesystem::path work_dir = "/tmp/loads-agent";  ///< Runs go here without a --test-dir.
     std::string runner;  ///< loads-runner to start; empty: beside loads-agent.
     std::uint64_t max_upload_bytes = std::uint64_t{256} << 20;
-    double stop_timeout = 5;  ///< Seconds between SIGTERM and SIGKILL for a child that is stopped.
+    double stop_timeout = 5;     ///< Seconds between SIGTERM and SIGKILL for a child that is stopped.
+    std::size_t keep_runs = 10;  ///< Directories of ended runs kept per base directory (their logs).
 };
 
 class Agent {

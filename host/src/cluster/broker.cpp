@@ -270,6 +270,17 @@ void Broker::State::serve(const std::atomic<bool>& stop) {
             on_check(now);
         }
     }
+    // The ipc socket files go with the broker (as the original's did): a file left behind would
+    // make clients wait for an answer instead of being told at once that no broker runs there.
+    const Endpoints& e = settings.endpoints;
+    for (const std::string* endpoint :
+         {&e.frontend, &e.backend, &e.register_, &e.receiver, &e.publisher, &e.heartbeat}) {
+        constexpr std::string_view ipc = "ipc://";
+        if (endpoint->starts_with(ipc) && endpoint->size() > ipc.size() && (*endpoint)[ipc.size()] != '@') {
+            std::error_code ec;
+            fs::remove(endpoint->substr(ipc.size()), ec);
+        }
+    }
     log_info("broker stopping");
 }
 
