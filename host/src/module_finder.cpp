@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "process_info.hpp"
 #include "usage_error.hpp"
 
 namespace loads::host {
@@ -59,12 +60,8 @@ std::filesystem::path builtin_plugin_dir() {
     if (const char* dir = std::getenv("LOADS_PLUGIN_DIR"); dir != nullptr && *dir != '\0') {
         return dir;
     }
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) {
-        return {};
-    }
-    return (exe.parent_path() / ".." / "lib" / "loads" / "plugins").lexically_normal();
+    const std::filesystem::path dir = program_dir();
+    return dir.empty() ? dir : (dir / ".." / "lib" / "loads" / "plugins").lexically_normal();
 }
 
 }  // namespace loads::host

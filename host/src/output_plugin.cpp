@@ -11,6 +11,7 @@
 #include <boost/dll/shared_library.hpp>
 
 #include "abi_strings.hpp"
+#include "process_info.hpp"
 #include "usage_error.hpp"
 
 namespace loads::host {
@@ -45,12 +46,8 @@ fs::path builtin_output_dir() {
     if (const char* dir = std::getenv("LOADS_OUTPUT_DIR"); dir != nullptr && *dir != '\0') {
         return dir;
     }
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (ec) {
-        return {};
-    }
-    return (exe.parent_path() / ".." / "lib" / "loads" / "outputs").lexically_normal();
+    const fs::path dir = program_dir();
+    return dir.empty() ? fs::path() : (dir / ".." / "lib" / "loads" / "outputs").lexically_normal();
 }
 
 std::vector<std::string> builtin_output_names() {

@@ -2,21 +2,10 @@
 
 #include <algorithm>
 
-#include <unistd.h>
-
 #include "abi_strings.hpp"
+#include "process_info.hpp"
 
 namespace loads::host {
-
-namespace {
-std::string host_name() {
-    char buf[256] = {};
-    if (gethostname(buf, sizeof buf - 1) != 0) {
-        return "localhost";
-    }
-    return buf;
-}
-}  // namespace
 
 RunInfo::RunInfo(const Fqn& fqn, const RunPlan& plan, std::chrono::system_clock::time_point started,
                  std::vector<std::pair<std::string, std::string>> options, std::uint32_t agents)

@@ -18,6 +18,7 @@
 #include "json_value.hpp"
 #include "json_writer.hpp"
 #include "log.hpp"
+#include "process_info.hpp"
 #include "protocol.hpp"
 #include "usage_error.hpp"
 #include "zmq_message.hpp"
@@ -28,33 +29,6 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 namespace fs = std::filesystem;
-
-std::string host_name() {
-    char buf[256] = {};
-    if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') {
-        return "localhost";
-    }
-    return buf;
-}
-
-fs::path default_runner() {
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    return ec ? fs::path("loads-runner") : exe.parent_path() / "loads-runner";
-}
-
-// A run id becomes a directory name: only what a UUID is made of.
-bool plausible_run_id(std::string_view id) {
-    if (id.empty() || id.size() > 64) {
-        return false;
-    }
-    for (char c : id) {
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-')) {
-            return false;
-        }
-    }
-    return true;
-}
 
 // The child runner's command line from the run's options. Only the options that shape what one
 // agent runs are passed on (the outputs are the runner's, which gets the merged figures); a
@@ -124,6 +98,7 @@ struct Agent::State {
     bool beat_stop = false;              ///< Guarded by beat_mutex.
 
     std::string note(const char* type, const std::vector<std::string>& runs) const;
+    std::vector<std::string> run_ids() const;  ///< The runs it has a runner for.
     void send_note(const char* type);
     void start_beats();
     void stop_beats();
@@ -143,7 +118,9 @@ struct Agent::State {
 Agent::Agent(AgentSettings settings) : m_state(std::make_unique<State>()) {
     m_state->settings = std::move(settings);
     if (m_state->settings.runner.empty()) {
-        m_state->settings.runner = default_runner().string();
+        // The loads-runner beside this loads-agent.
+        const auto dir = program_dir();
+        m_state->settings.runner = (dir.empty() ? fs::path("loads-runner") : dir / "loads-runner").string();
     }
 }
 
@@ -225,19 +202,20 @@ std::string Agent::State::note(const char* type, const std::vector<std::string>&
     return w.take();
 }
 
-void Agent::State::send_note(const char* type) {
+std::vector<std::string> Agent::State::run_ids() const {
     std::vector<std::string> runs;
     for (const auto& [run_id, job] : jobs) {
         runs.push_back(run_id);
     }
-    send_message(register_, {note(type, runs)}, true);
+    return runs;
+}
+
+void Agent::State::send_note(const char* type) {
+    send_message(register_, {note(type, run_ids())}, true);
 }
 
 void Agent::State::runs_changed() {
-    std::vector<std::string> runs;
-    for (const auto& [run_id, job] : jobs) {
-        runs.push_back(run_id);
-    }
+    std::vector<std::string> runs = run_ids();
     const std::lock_guard lock(beat_mutex);
     beat_runs = std::move(runs);
 }

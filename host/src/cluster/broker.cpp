@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <thread>
 
 #include <unistd.h>
 
@@ -40,18 +39,7 @@ double epoch_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-void write_agent(JsonWriter& w, const RunAgent& a) {
-    w.begin_object()
-        .member("agent_id", a.id)
-        .member("hostname", a.hostname)
-        .member("pid", a.pid)
-        .member("state", state_name(a.state))
-        .member("changed_at", a.changed_at)
-        .member("message", a.message)
-        .end_object();
-}
-
-void write_stored_agent(JsonWriter& w, const StoredAgent& a) {
+void write_agent(JsonWriter& w, const StoredAgent& a) {
     w.begin_object()
         .member("agent_id", a.agent_id)
         .member("hostname", a.hostname)
@@ -62,15 +50,20 @@ void write_stored_agent(JsonWriter& w, const StoredAgent& a) {
         .end_object();
 }
 
-StoredAgent stored(const RunAgent& a) {
-    return {a.id, a.hostname, a.pid, state_name(a.state), a.changed_at, a.message};
+// The members CTRL_GET_RUN describes any run with, active or stored; the object stays open.
+void write_run_head(JsonWriter& w, const std::string& run_id, const std::string& fqn,
+                    const std::string& options_json, const std::vector<std::string>& observers,
+                    double started, bool active, const std::string& status) {
+    w.begin_object().member("run_id", run_id).member("fqn", fqn).key("options").raw(options_json);
+    w.key("observers").begin_array();
+    for (const auto& o : observers) {
+        w.value(o);
+    }
+    w.end_array().member("started", started).member("active", active).member("status", status);
 }
 
-// A run id names directories on agents: only what a UUID is made of.
-bool plausible_run_id(std::string_view id) {
-    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
-    });
+StoredAgent stored(const RunAgent& a) {
+    return {a.id, a.hostname, a.pid, state_name(a.state), a.changed_at, a.message};
 }
 
 struct Reply {
@@ -119,6 +112,8 @@ struct Broker::State {
     void on_check(steady::time_point now);
 
     Reply handle_request(const std::string& command, const JsonValue& request, const ZmqMessage& m);
+    /// The registered agents, by id (PING's "agents", LIST's result).
+    void write_registry(JsonWriter& w) const;
     Reply ping() const;
     Reply start_run(const JsonValue& request, const ZmqMessage& m);
     Reply list_runs() const;
@@ -275,10 +270,9 @@ void Broker::State::serve(const std::atomic<bool>& stop) {
     const Endpoints& e = settings.endpoints;
     for (const std::string* endpoint :
          {&e.frontend, &e.backend, &e.register_, &e.receiver, &e.publisher, &e.heartbeat}) {
-        constexpr std::string_view ipc = "ipc://";
-        if (endpoint->starts_with(ipc) && endpoint->size() > ipc.size() && (*endpoint)[ipc.size()] != '@') {
+        if (const std::string path = ipc_path(*endpoint); !path.empty()) {
             std::error_code ec;
-            fs::remove(endpoint->substr(ipc.size()), ec);
+            fs::remove(path, ec);
         }
     }
     log_info("broker stopping");
@@ -353,10 +347,9 @@ Reply Broker::State::handle_request(const std::string& command, const JsonValue&
         return ping();
     }
     if (command == "LIST") {
-        Reply r = ping();
-        const JsonValue all = JsonValue::parse(r.json);
-        r.json = all.find("agents")->dump();
-        return r;
+        JsonWriter w;
+        write_registry(w);
+        return {"result", w.take(), {}};
     }
     if (command == "CTRL_RUN") {
         return start_run(request, m);
@@ -373,6 +366,15 @@ Reply Broker::State::handle_request(const std::string& command, const JsonValue&
     return error_reply("unknown command " + log_text(command, 60));
 }
 
+void Broker::State::write_registry(JsonWriter& w) const {
+    w.begin_object();
+    for (const auto& [id, a] : agents.agents()) {
+        w.key(id).begin_object().member("agent_id", id).member("hostname", a.hostname).member("pid", a.pid);
+        w.member("run_id", a.run_id).end_object();
+    }
+    w.end_object();
+}
+
 Reply Broker::State::ping() const {
     const Endpoints& e = settings.endpoints;
     JsonWriter w;
@@ -382,12 +384,8 @@ Reply Broker::State::ping() const {
     w.member("backend", e.backend).member("frontend", e.frontend).member("heartbeat", e.heartbeat);
     w.member("publisher", e.publisher).member("receiver", e.receiver).member("register", e.register_);
     w.end_object();
-    w.key("agents").begin_object();
-    for (const auto& [id, a] : agents.agents()) {
-        w.key(id).begin_object().member("agent_id", id).member("hostname", a.hostname).member("pid", a.pid);
-        w.member("run_id", a.run_id).end_object();
-    }
-    w.end_object();
+    w.key("agents");
+    write_registry(w);
     w.key("runs").begin_object();
     for (const auto& [id, run] : runs) {
         w.key(id)
@@ -576,16 +574,11 @@ Reply Broker::State::get_run(const JsonValue& request) {
     if (const auto it = runs.find(*run_id); it != runs.end()) {
         const ActiveRun& run = *it->second;
         const RunDescription& d = run.description();
-        w.begin_object().member("run_id", d.run_id).member("fqn", d.fqn).key("options").raw(d.options_json);
-        w.key("observers").begin_array();
-        for (const auto& o : d.observers) {
-            w.value(o);
-        }
-        w.end_array().member("started", d.started).member("active", true).member("status", run.status());
+        write_run_head(w, d.run_id, d.fqn, d.options_json, d.observers, d.started, true, run.status());
         w.member("seq", run.published_seq()).member("elapsed", epoch_now() - d.started);
         w.member("progress", run.progress()).key("agents").begin_array();
         for (const auto& [id, a] : run.agents()) {
-            write_agent(w, a);
+            write_agent(w, stored(a));
         }
         w.end_array().end_object();
         return {"result", w.take(), {encode_stats(run.published_total())}};
@@ -604,18 +597,13 @@ Reply Broker::State::get_run(const JsonValue& request) {
         return error_reply("no run " + log_text(*run_id, 60) + " on this broker");
     }
     const StoredRun& s = *stored_run;
-    w.begin_object().member("run_id", s.run_id).member("fqn", s.fqn).key("options").raw(s.options_json);
-    w.key("observers").begin_array();
-    for (const auto& o : s.observers) {
-        w.value(o);
-    }
-    w.end_array().member("started", s.started).member("active", false).member("status", s.status);
+    write_run_head(w, s.run_id, s.fqn, s.options_json, s.observers, s.started, false, s.status);
     if (s.ended) {
         w.member("ended", *s.ended).member("elapsed", *s.ended - s.started);
     }
     w.member("seq", 0).member("progress", 1.0).key("agents").begin_array();
     for (const auto& a : s.agents) {
-        write_stored_agent(w, a);
+        write_agent(w, a);
     }
     w.end_array().end_object();
     return {"result", w.take(), {encode_stats(total.value_or(RunStats()))}};
@@ -863,7 +851,7 @@ void Broker::State::after_change(ActiveRun& run) {
                  (a.message.empty() ? "" : ": " + log_text(a.message)));
         JsonWriter w;
         w.begin_object().member("type", "agent").key("agent");
-        write_agent(w, a);
+        write_agent(w, stored(a));
         w.end_object();
         publish(run.id(), w.text(), {});
         store_safely("store an agent's state", [&] { store->set_agent(run.id(), stored(a)); });
@@ -889,7 +877,7 @@ void Broker::State::finish(ActiveRun& run) {
     w.member("elapsed", ended - run.description().started).key("agents").begin_array();
     std::vector<RunAgent> members;
     for (const auto& [id, a] : run.agents()) {
-        write_agent(w, a);
+        write_agent(w, stored(a));
         members.push_back(a);
     }
     w.end_array().end_object();

@@ -1,5 +1,6 @@
 #include "protocol.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <random>
 
@@ -25,13 +26,24 @@ std::string new_run_id() {
            h.substr(20);
 }
 
-bool ipc_file_missing(const std::string& endpoint) {
+bool plausible_run_id(std::string_view id) {
+    return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+    });
+}
+
+std::string ipc_path(std::string_view endpoint) {
     constexpr std::string_view ipc = "ipc://";
     if (!endpoint.starts_with(ipc) || endpoint.size() <= ipc.size() || endpoint[ipc.size()] == '@') {
-        return false;  // another transport, or an abstract socket (no file)
+        return {};  // another transport, or an abstract socket (no file)
     }
+    return std::string(endpoint.substr(ipc.size()));
+}
+
+bool ipc_file_missing(const std::string& endpoint) {
+    const std::string path = ipc_path(endpoint);
     std::error_code ec;
-    return !std::filesystem::exists(endpoint.substr(ipc.size()), ec);
+    return !path.empty() && !std::filesystem::exists(path, ec);
 }
 
 std::string endpoint_host(std::string_view endpoint) {

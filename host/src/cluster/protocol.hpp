@@ -52,6 +52,13 @@ std::string random_hex(std::size_t bytes);
 /// can subscribe before the run starts); the broker names those that come without one.
 std::string new_run_id();
 
+/// Whether `id` can be a run id: it names a directory on every agent, so only what a UUID is
+/// made of (letters, digits, '-'), 1 to 64 of them.
+bool plausible_run_id(std::string_view id);
+
+/// The socket file of an `ipc://` endpoint ("" for other transports and abstract sockets).
+std::string ipc_path(std::string_view endpoint);
+
 /// Whether `endpoint` is an `ipc://` path whose socket file does not exist: nobody can be
 /// listening there (so there is no point waiting for an answer).
 bool ipc_file_missing(const std::string& endpoint);
