@@ -38,3 +38,16 @@ function(loads_add_output_plugin name)
   endif()
   _loads_add_plugin(${name} ${ARGN})
 endfunction()
+
+# loads_add_observer_plugin(<name> <sources>...)
+#
+# Builds a loads observer plugin: lib<name>.so, loaded by `loads-runner --observer <name>` from
+# the current directory, --test-dir or LOADS_PATH (and by loads-broker from its --observer-path).
+# Its sources register the observer with LOADS_OBSERVER(Class, <name>, ...) from
+# <loads/observer.hpp>; like every plugin, it compiles against the SDK headers alone.
+function(loads_add_observer_plugin name)
+  if(NOT ARGN)
+    message(FATAL_ERROR "loads_add_observer_plugin(${name}): no source files given")
+  endif()
+  _loads_add_plugin(${name} ${ARGN})
+endfunction()

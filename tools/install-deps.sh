@@ -17,7 +17,7 @@ packages=(
 if [[ "${1:-}" == "--bench" ]]; then
   packages+=(nginx-light wrk)
 elif [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium fonts-dejavu-core python3-zmq supervisor iproute2)
+  packages+=(chromium fonts-dejavu-core python3-zmq supervisor iproute2 ngircd python3-aiosmtpd)
 fi
 
 missing=()

@@ -3,9 +3,14 @@
 // gone. Exit status: 0 stopped by SIGINT/SIGTERM (or --check), 2 bad options, 3 the broker cannot
 // start (another broker on the frontend, an endpoint that cannot be bound, the database), 4
 // internal error.
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
+#include <vector>
 
 #include <boost/program_options.hpp>
 
@@ -13,6 +18,7 @@
 #include "cluster/broker_client.hpp"
 #include "cluster/daemon_command_line.hpp"
 #include "cluster/log.hpp"
+#include "cluster/observer_dispatch.hpp"
 #include "cluster/stop_signals.hpp"
 #include "program_main.hpp"
 #include "usage_error.hpp"
@@ -22,14 +28,22 @@ namespace {
 using namespace loads::host;
 namespace po = boost::program_options;
 
-// Where observers are called when a run ends. The observer plugins (irc, email, webhook) are a
-// later part of loads; until they exist, a run that names observers says so in the log, once per
-// observer, with what the observers would have been told.
-void run_observers(const FinishedRun& run) {
-    for (const auto& name : run.run.observers) {
-        log_info("run " + run.run.run_id + ": observer '" + log_text(name, 60) +
-                 "' not run: this loads has no observer plugins yet");
+// Where the broker looks for observers after its built-in ones: --observer-path, then LOADS_PATH
+// (both lists of directories separated by ':').
+std::vector<std::filesystem::path> observer_search(const std::string& given) {
+    std::vector<std::filesystem::path> dirs;
+    const char* env = std::getenv("LOADS_PATH");
+    for (const std::string& list : {given, std::string(env != nullptr ? env : "")}) {
+        std::size_t start = 0;
+        while (start <= list.size()) {
+            const std::size_t end = std::min(list.find(':', start), list.size());
+            if (end > start) {
+                dirs.emplace_back(list.substr(start, end - start));
+            }
+            start = end + 1;
+        }
     }
+    return dirs;
 }
 
 int check(const std::string& frontend) {
@@ -57,6 +71,7 @@ int run(int argc, char** argv) {
     bool debug = false;
     bool check_only = false;
     double max_archive_mb = 256;
+    std::string observer_path;
     po::options_description options("Options");
     // clang-format off
     options.add_options()
@@ -71,6 +86,7 @@ int run(int argc, char** argv) {
         ("db-sqlite-path", po::value(&db_path), "the SQLite file runs are stored in (default /tmp/loads/loads.sqlite)")
         ("db-sqlite-max-size", po::value(&db_max_gb), "GB the database may take before the oldest runs are deleted; -1: no limit (default -1)")
         ("max-upload", po::value(&max_archive_mb), "MiB of files (--include-file) one run may ship (default 256)")
+        ("observer-path", po::value(&observer_path), "directories (separated by ':') searched for observer plugins after the built-in ones, before LOADS_PATH")
         ("check", po::bool_switch(&check_only), "say whether a broker answers on the frontend, and exit")
         ("logfile", po::value(&logfile), "where the log goes: stdout or a file (default stdout)")
         ("debug", po::bool_switch(&debug), "log more");
@@ -97,7 +113,14 @@ int run(int argc, char** argv) {
     settings.db_max_bytes = db_max_gb < 0 ? 0 : static_cast<std::uint64_t>(std::llround(db_max_gb * 1e9));
     settings.max_archive_bytes = static_cast<std::uint64_t>(max_archive_mb * 1024 * 1024);
     open_log(logfile, debug);
-    Broker broker(settings, run_observers);
+    // Declared first, destroyed last: the broker may still end runs while it stops.
+    ObserverDispatch observers(observer_search(observer_path));
+    Broker broker(settings, [&](const FinishedRun& run) {
+        if (!run.run.observers.empty()) {
+            const auto timeout = std::chrono::milliseconds(std::llround(run.run.observer_timeout * 1000));
+            observers.post(notification_of(run), run.run.observers, timeout);
+        }
+    });
     broker.serve(stop_on_signals());
     return 0;
 }

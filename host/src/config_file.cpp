@@ -59,13 +59,15 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
             throw UsageError(path + ":" + std::to_string(number) + ": expected 'key = value', got '" + line +
                              "'");
         }
-        if (section != "loads" && section != "output") {
+        if (section != "loads" && section != "output" && section != "observer") {
             after = After::skipped_key;
             continue;
         }
         ConfigEntry entry;
         entry.section = section;
-        entry.key = (section == "output" ? "output-" : "") + trim(line.substr(0, eq));
+        // [output] json_filename is --output-json-filename; [observer] irc_server is
+        // --observer-irc-server.
+        entry.key = (section == "loads" ? "" : section + "-") + trim(line.substr(0, eq));
         for (char& c : entry.key) {
             c = (c == '_' || c == '.') ? '-' : c;
         }

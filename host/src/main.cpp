@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -17,14 +18,17 @@
 #include <unistd.h>
 
 #include "cluster/cluster_admin.hpp"
+#include "cluster/protocol.hpp"
 #include "cluster/remote_run.hpp"
 #include "crash_report.hpp"
 #include "fd_limit.hpp"
 #include "fqn.hpp"
 #include "module_finder.hpp"
+#include "observer_calls.hpp"
 #include "options.hpp"
 #include "output_hub.hpp"
 #include "plugin_module.hpp"
+#include "process_info.hpp"
 #include "program_main.hpp"
 #include "result_relay.hpp"
 #include "run_engine.hpp"
@@ -96,11 +100,50 @@ void create_outputs(const Options& options, OutputHub& hub) {
     }
 }
 
+// The observers named with --observer hear of the run once it is over and reported (the original
+// only told them of distributed runs). Their fate is reported, one line each, and never changes
+// the run's exit status.
+void tell_observers(const Options& options, const RunReport& report) {
+    if (options.observers.empty()) {
+        return;
+    }
+    Notification n;
+    n.run_id = new_run_id();
+    n.fqn = report.fqn;
+    n.status = report.interrupted ? "interrupted" : "completed";
+    n.started = std::chrono::duration<double>(report.started.time_since_epoch()).count();
+    n.ended = n.started + report.duration_seconds;
+    n.total = report.stats;
+    for (const auto& option : options.all) {
+        if (!is_observer_option(option.first)) {
+            n.options.push_back(option);
+        }
+    }
+    std::sort(n.options.begin(), n.options.end());
+    n.text = summary_sentence(n.total, report.duration_seconds, n.run_id, n.status, {});
+    n.node = host_name();
+    n.search = module_search_path(options.test_dir);
+    n.observer_values = options.observer_values;
+    const auto timeout = std::chrono::milliseconds(std::llround(options.observer_timeout * 1000));
+    // A Ctrl-C (or SIGTERM) from here on gives the observers up: the run itself is over and
+    // reported, and nobody should have to wait out a long --observer-timeout.
+    g_interrupted.store(false);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    try {
+        for (const ObserverResult& r : call_observers(n, options.observers, timeout, &g_interrupted)) {
+            std::cerr << "loads-runner: " << observer_result_line(r) << '\n';
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "loads-runner: the observers could not be told: " << e.what() << '\n';
+    }
+}
+
 int run(const std::vector<std::string>& args) {
     // 1. What was asked.
     const Options options = parse_options(args);
     if (options.help || args.empty()) {
-        std::cout << usage_text(options.output_plugins);
+        std::cout << usage_text(options.output_plugins, options.observer_plugins);
         return 0;
     }
     if (options.version) {
@@ -126,9 +169,8 @@ int run(const std::vector<std::string>& args) {
         std::signal(SIGTERM, on_signal);
         return run_on_cluster(options, hub, g_interrupted, g_signal, std::cin, std::cout);
     }
-    for (const auto& [given, what] :
-         {std::pair{options.detach, "--detach"}, std::pair{!options.include_files.empty(), "--include-file"},
-          std::pair{!options.observers.empty(), "--observer"}}) {
+    for (const auto& [given, what] : {std::pair{options.detach, "--detach"},
+                                      std::pair{!options.include_files.empty(), "--include-file"}}) {
         if (given) {
             throw UsageError(std::string(what) + " is for distributed runs: add --agents N");
         }
@@ -180,6 +222,10 @@ int run(const std::vector<std::string>& args) {
     }
     for (const auto& line : output_problems) {
         std::cerr << "loads-runner: " << line << '\n';
+    }
+    // An agent's runner reports to the broker, which tells the run's observers itself.
+    if (!relay) {
+        tell_observers(options, report);
     }
 
     // 6. The seed's rule: any failure or error makes the run fail.

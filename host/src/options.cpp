@@ -25,7 +25,28 @@ struct Described {
 };
 
 // Options named here are the ones a [loads] config key may set, too.
-Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlugin>>& outputs) {
+// One group of --PREFIX-NAME-OPTION options per plugin that declares any.
+template <class Plugin>
+void describe_plugin_options(Described& d, const std::string& prefix, const std::string& title,
+                             const std::vector<std::shared_ptr<const Plugin>>& plugins) {
+    for (const auto& plugin : plugins) {
+        po::options_description group(title + " '" + plugin->name() + "': " + plugin->description());
+        for (const PluginOption& option : plugin->options()) {
+            std::string help = option.help;
+            if (!option.default_value.empty()) {
+                help += " (default " + option.default_value + ")";
+            }
+            group.add_options()(plugin_option_key(prefix, plugin->name(), option.name).c_str(),
+                                po::value<std::string>(), help.c_str());
+        }
+        if (!plugin->options().empty()) {
+            d.all.add(group);
+        }
+    }
+}
+
+Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlugin>>& outputs,
+                   const std::vector<std::shared_ptr<const ObserverPlugin>>& observers) {
     Described d;
     // clang-format off
     d.all.add_options()
@@ -54,7 +75,8 @@ Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlu
         ("broker,b", po::value(&o.broker), "the broker's frontend endpoint (default ipc:///tmp/loads-front.ipc)")
         ("zmq-publisher", po::value(&o.zmq_publisher), "the broker's publisher endpoint (default: as the broker says)")
         ("include-file", po::value<std::vector<std::string>>()->composing(), "file, directory or glob shipped to every agent before a distributed run, repeatable")
-        ("observer", po::value<std::vector<std::string>>()->composing(), "observer the broker runs when a distributed run ends, repeatable")
+        ("observer", po::value<std::vector<std::string>>()->composing(), "who is told when the run ends, repeatable: a built-in observer (irc, email, webhook) or an observer plugin's name; the broker tells them for a distributed run")
+        ("observer-timeout", po::value(&o.observer_timeout), "seconds the observers may take at the end of a run before they are given up (default 30)")
         ("python-dep", po::value<std::vector<std::string>>()->composing(), "(the original's pip install: no meaning for compiled tests; refused)")
         ("detach", po::bool_switch(&o.detach), "start a distributed run and return at once")
         ("attach", po::bool_switch(&o.attach), "watch a run of the broker (--run-id, or the one running, or a choice)")
@@ -66,20 +88,8 @@ Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlu
         ("quiet", po::bool_switch(&o.quiet), "no stdout output (no progress bar, no summary)");
     // clang-format on
     d.positional.add("fqn", 1);
-    for (const auto& plugin : outputs) {
-        po::options_description group("Output '" + plugin->name() + "': " + plugin->description());
-        for (const OutputOption& option : plugin->options()) {
-            std::string help = option.help;
-            if (!option.default_value.empty()) {
-                help += " (default " + option.default_value + ")";
-            }
-            group.add_options()(output_option_key(plugin->name(), option.name).c_str(),
-                                po::value<std::string>(), help.c_str());
-        }
-        if (!plugin->options().empty()) {
-            d.all.add(group);
-        }
-    }
+    describe_plugin_options(d, "output", "Output", outputs);
+    describe_plugin_options(d, "observer", "Observer", observers);
     return d;
 }
 
@@ -120,6 +130,7 @@ void split_outputs(const std::string& value, std::vector<std::string>& into) {
 // command line for --output, --config and --test-dir (the real parse checks everything).
 struct Prescan {
     std::vector<std::string> outputs;
+    std::vector<std::string> observers;
     std::string config;
     std::string test_dir;
     bool test_dir_given = false;
@@ -140,6 +151,8 @@ Prescan prescan(const std::vector<std::string>& args) {
         };
         if (auto v = value_of("--output")) {
             split_outputs(*v, p.outputs);
+        } else if (auto b = value_of("--observer")) {
+            split_outputs(*b, p.observers);
         } else if (auto c = value_of("--config")) {
             p.config = *c;
         } else if (auto t = value_of("--test-dir")) {
@@ -162,6 +175,10 @@ std::vector<std::pair<std::string, std::string>> describe_run_options(const Opti
     for (const auto& name : o.outputs) {
         outputs += (outputs.empty() ? "" : ",") + name;
     }
+    std::string observers;
+    for (const auto& name : o.observers) {
+        observers += (observers.empty() ? "" : ",") + name;
+    }
     return {
         {"fqn", o.fqn},
         {"users", o.users},
@@ -179,12 +196,13 @@ std::vector<std::pair<std::string, std::string>> describe_run_options(const Opti
         {"ca-file", o.ca_file},
         {"test-dir", o.test_dir},
         {"output", outputs},
+        {"observer", observers},
         {"quiet", o.quiet ? "true" : "false"},
         {"zmq-receiver", o.zmq_receiver},
     };
 }
 
-void check_output_value(const OutputOption& option, const std::string& key, std::string& value) {
+void check_plugin_value(const PluginOption& option, const std::string& key, std::string& value) {
     const auto normalised = normalised_option_value(option.type, value);
     if (!normalised) {
         throw UsageError("--" + key + " takes " + option_type_text(option.type) + ", not '" + value + "'");
@@ -253,9 +271,26 @@ std::vector<std::shared_ptr<const OutputPlugin>> load_outputs(const std::vector<
     return plugins;
 }
 
-std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& outputs) {
+std::vector<std::shared_ptr<const ObserverPlugin>> load_observers(const std::vector<std::string>& requested,
+                                                                  const std::string& test_dir) {
+    std::vector<std::shared_ptr<const ObserverPlugin>> plugins;
+    const auto search = module_search_path(test_dir);
+    std::vector<std::string> names = builtin_observer_names();
+    for (const auto& r : requested) {
+        if (std::find(names.begin(), names.end(), r) == names.end()) {
+            names.push_back(r);
+        }
+    }
+    for (const auto& name : names) {
+        plugins.push_back(ObserverPlugin::load(name, search));
+    }
+    return plugins;
+}
+
+std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& outputs,
+                       const std::vector<std::shared_ptr<const ObserverPlugin>>& observers) {
     Options scratch;
-    Described d = describe(scratch, outputs);
+    Described d = describe(scratch, outputs, observers);
     std::ostringstream os;
     os << "Usage: loads-runner [options] module.Class.test\n"
           "       loads-runner --list module\n\n"
@@ -268,10 +303,19 @@ std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& o
                << plugin->description() << "\n";
         }
     }
+    if (!observers.empty()) {
+        os << "\nObservers (--observer NAME):\n";
+        for (const auto& plugin : observers) {
+            os << "  " << plugin->name()
+               << std::string(plugin->name().size() < 12 ? 12 - plugin->name().size() : 1, ' ')
+               << plugin->description() << "\n";
+        }
+    }
     return os.str();
 }
 
-Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader) {
+Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader,
+                      const ObserverLoader& observer_loader) {
     Options o;
     // 1. Which outputs the run names, so their options can be known.
     Prescan pre = prescan(args);
@@ -281,15 +325,18 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
         for (const ConfigEntry& e : config) {
             if (e.key == "output") {
                 split_outputs(e.value, pre.outputs);
+            } else if (e.key == "observer") {
+                split_outputs(e.value, pre.observers);
             } else if (e.key == "test-dir" && !pre.test_dir_given) {
                 pre.test_dir = e.value;
             }
         }
     }
     o.output_plugins = loader(pre.outputs, pre.test_dir);
+    o.observer_plugins = observer_loader(pre.observers, pre.test_dir);
 
     // 2. The real parse, command line first.
-    Described d = describe(o, o.output_plugins);
+    Described d = describe(o, o.output_plugins, o.observer_plugins);
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(args).options(d.all).positional(d.positional).style(k_style).run(),
@@ -343,11 +390,21 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
         o.duration = vm["duration"].as<double>();
     }
     for (const auto& [key, list] :
-         {std::pair{"include-file", &o.include_files}, std::pair{"observer", &o.observers},
-          std::pair{"python-dep", &o.python_deps}}) {
+         {std::pair{"include-file", &o.include_files}, std::pair{"python-dep", &o.python_deps}}) {
         if (vm.count(key)) {
             *list = vm[key].as<std::vector<std::string>>();
         }
+    }
+    if (vm.count("observer")) {
+        for (const auto& v : vm["observer"].as<std::vector<std::string>>()) {
+            split_outputs(v, o.observers);
+        }
+    }
+    if (o.observers.size() > k_max_observers) {
+        throw UsageError("a run may name at most " + std::to_string(k_max_observers) + " observers");
+    }
+    if (!(o.observer_timeout > 0) || o.observer_timeout > 3600) {
+        throw UsageError("--observer-timeout must be a number of seconds > 0, at most 3600");
     }
     o.health_check = o.health_check || vm["check-cluster"].as<bool>();
     check_cluster_modes(o, vm.count("agents") != 0);
@@ -361,9 +418,25 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
             const std::string key = output_option_key(plugin->name(), option.name);
             std::string value = vm.count(key) ? vm[key].as<std::string>() : option.default_value;
             if (vm.count(key)) {
-                check_output_value(option, key, value);
+                check_plugin_value(option, key, value);
             }
             o.output_values[key] = value;
+        }
+    }
+    for (const auto& plugin : o.observer_plugins) {
+        const bool named =
+            std::find(o.observers.begin(), o.observers.end(), plugin->name()) != o.observers.end();
+        for (const PluginOption& option : plugin->options()) {
+            const std::string key = observer_option_key(plugin->name(), option.name);
+            if (vm.count(key)) {
+                std::string value = vm[key].as<std::string>();
+                check_plugin_value(option, key, value);
+                // Only the named observers' options travel (to loads-notify, to the broker): an
+                // email password in a shared config file stays home on an irc-only run.
+                if (named) {
+                    o.observer_values[key] = value;
+                }
+            }
         }
     }
     o.all = describe_run_options(o);

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "observer_plugin.hpp"
 #include "output_plugin.hpp"
 #include "run_plan.hpp"
 
@@ -33,7 +34,7 @@ struct Options {
     std::string broker = "ipc:///tmp/loads-front.ipc";  ///< The broker's frontend.
     std::string zmq_publisher;                          ///< The broker's publisher; empty: ask the broker.
     std::vector<std::string> include_files;             ///< --include-file patterns shipped to agents.
-    std::vector<std::string> observers;                 ///< --observer names, run by the broker at the end.
+    std::vector<std::string> observers;    ///< --observer names, each once: told when the run ends.
     std::vector<std::string> python_deps;  ///< --python-dep: refused (no meaning for C++ plugins).
     bool detach = false;
     bool attach = false;
@@ -58,7 +59,15 @@ struct Options {
     /// Value of every option of those outputs, by long name (`output-json-filename`): as given,
     /// else the declared default; checked against the option's type.
     std::map<std::string, std::string> output_values;
+    /// Every observer whose options are known: the built-ins and those named.
+    std::vector<std::shared_ptr<const ObserverPlugin>> observer_plugins;
+    /// The observer options given (command line or config file), by long name
+    /// (`observer-irc-server`), checked against their type; the observer's defaults fill in
+    /// the rest where it runs.
+    std::map<std::string, std::string> observer_values;
+    double observer_timeout = 30;  ///< Seconds the observers of a run may take, all together.
     /// Every option of the run as (long name, value text), for the outputs' run description.
+    /// Observer options are left out: they may hold passwords.
     std::vector<std::pair<std::string, std::string>> all;
 };
 
@@ -71,13 +80,23 @@ using OutputLoader = std::function<std::vector<std::shared_ptr<const OutputPlugi
 std::vector<std::shared_ptr<const OutputPlugin>> load_outputs(const std::vector<std::string>& requested,
                                                               const std::string& test_dir);
 
-/// Parses argv, then the --config file if one is named (the command line wins; --output values
-/// from both add up). Output options become known through `loader`.
-/// @throws UsageError for anything malformed, with a one-line message.
-Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader = load_outputs);
+/// Loads the observers whose options the command line may use: the built-ins plus those named.
+using ObserverLoader = std::function<std::vector<std::shared_ptr<const ObserverPlugin>>(
+    const std::vector<std::string>& requested, const std::string& test_dir)>;
 
-/// The --help text, with the options of `outputs`.
-std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& outputs = {});
+/// The runner's loader: built-in observers first, then the named ones found on the module path.
+std::vector<std::shared_ptr<const ObserverPlugin>> load_observers(const std::vector<std::string>& requested,
+                                                                  const std::string& test_dir);
+
+/// Parses argv, then the --config file if one is named (the command line wins; --output and
+/// --observer values from both add up). Output and observer options become known through the
+/// loaders. @throws UsageError for anything malformed, with a one-line message.
+Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader = load_outputs,
+                      const ObserverLoader& observer_loader = load_observers);
+
+/// The --help text, with the options of `outputs` and `observers`.
+std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& outputs = {},
+                       const std::vector<std::shared_ptr<const ObserverPlugin>>& observers = {});
 
 /// Turns validated options into the plan's numbers (cycles, durations, threads) and, with
 /// `with_tls`, the TLS client (which reads --ca-file; a distributed run's agents do that).

@@ -4,20 +4,16 @@
 
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include <loads/abi.h>
 
+#include "plugin_library.hpp"
+
 namespace loads::host {
 
-struct OutputOption {
-    std::string name;  ///< As declared ("filename").
-    std::string help;
-    std::int32_t type = LOADS_OPTION_STRING;
-    std::string default_value;
-};
+using OutputOption = PluginOption;
 
 class OutputPlugin {
 public:
@@ -48,13 +44,6 @@ std::filesystem::path builtin_output_dir();
 
 /// Names of the built-in outputs (the `lib<name>.so` files of builtin_output_dir()), sorted.
 std::vector<std::string> builtin_output_names();
-
-/// `value` as an option of `type` receives it ("yes" → "true" for BOOL), or nothing when it is not
-/// one (an INT that is not an integer...).
-std::optional<std::string> normalised_option_value(std::int32_t type, const std::string& value);
-
-/// "an integer", "a number", "true or false" or "text": what an option of `type` takes.
-const char* option_type_text(std::int32_t type);
 
 /// The long option an output option becomes: `output-<output>-<option>`.
 std::string output_option_key(const std::string& output, const std::string& option);

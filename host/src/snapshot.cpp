@@ -104,15 +104,9 @@ StatsView::StatsView(const RunStats& s) {
     m_view.problem_count = m_problem_pointers.size();
 }
 
-Snapshot::Snapshot(RunStats total, RunStats interval, const SnapshotTimes& times, bool final,
-                   bool interrupted, std::vector<AgentReport> agents)
-    : m_total(std::move(total)),
-      m_interval(std::move(interval)),
-      m_total_view(m_total),
-      m_interval_view(m_interval),
-      m_agents(std::move(agents)) {
-    m_agent_views.reserve(m_agents.size());  // no reallocation: m_agent_pointers point in
-    for (const AgentReport& a : m_agents) {
+AgentViews::AgentViews(const std::vector<AgentReport>& agents) {
+    m_views.reserve(agents.size());  // no reallocation: m_pointers point in
+    for (const AgentReport& a : agents) {
         loads_agent_report r{};
         r.struct_size = sizeof(r);
         r.agent_id = view(a.agent_id);
@@ -120,13 +114,23 @@ Snapshot::Snapshot(RunStats total, RunStats interval, const SnapshotTimes& times
         r.state = view(a.state);
         r.changed_us = static_cast<std::int64_t>(a.changed_at * 1e6);
         r.message = view(a.message);
-        m_agent_views.push_back(r);
+        m_views.push_back(r);
     }
-    for (const auto& r : m_agent_views) {
-        m_agent_pointers.push_back(&r);
+    for (const auto& r : m_views) {
+        m_pointers.push_back(&r);
     }
-    m_view.agents = m_agent_pointers.empty() ? nullptr : m_agent_pointers.data();
-    m_view.agent_count = m_agent_pointers.size();
+}
+
+Snapshot::Snapshot(RunStats total, RunStats interval, const SnapshotTimes& times, bool final,
+                   bool interrupted, std::vector<AgentReport> agents)
+    : m_total(std::move(total)),
+      m_interval(std::move(interval)),
+      m_total_view(m_total),
+      m_interval_view(m_interval),
+      m_agents(std::move(agents)),
+      m_agent_views(m_agents) {
+    m_view.agents = m_agent_views.data();
+    m_view.agent_count = m_agent_views.size();
     m_view.struct_size = sizeof(m_view);
     m_view.elapsed = times.elapsed;
     m_view.progress = times.progress;

@@ -38,6 +38,25 @@ private:
     std::vector<const loads_problem*> m_problem_pointers;
 };
 
+/// The C views (loads_agent_report) of a distributed run's agents. Points into `agents`, which
+/// must outlive it and stay unchanged.
+class AgentViews {
+public:
+    explicit AgentViews(const std::vector<AgentReport>& agents);
+    AgentViews(const AgentViews&) = delete;
+    AgentViews& operator=(const AgentViews&) = delete;
+
+    /// NULL when there are none, as the ABI says.
+    const loads_agent_report* const* data() const noexcept {
+        return m_pointers.empty() ? nullptr : m_pointers.data();
+    }
+    std::size_t size() const noexcept { return m_pointers.size(); }
+
+private:
+    std::vector<loads_agent_report> m_views;
+    std::vector<const loads_agent_report*> m_pointers;
+};
+
 struct SnapshotTimes {
     double elapsed = 0;         ///< Seconds since the run started.
     double progress = 0;        ///< 0..1.
@@ -61,8 +80,7 @@ private:
     StatsView m_total_view;
     StatsView m_interval_view;
     std::vector<AgentReport> m_agents;
-    std::vector<loads_agent_report> m_agent_views;
-    std::vector<const loads_agent_report*> m_agent_pointers;
+    AgentViews m_agent_views;
     loads_snapshot m_view{};
 };
 

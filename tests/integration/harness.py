@@ -175,6 +175,17 @@ def run_on_terminal(*args, lib_dirs=(LIB_DIR, FIXTURE_DIR), stdin_terminal=False
     return proc.returncode, out.decode(errors="replace")
 
 
+def read_recorder_file(path):
+    """What the test observer `recorder` (tests/plugins/recorder_observer.cpp) wrote: its key=value
+    lines as a dict of lists (keys such as `agent` repeat)."""
+    record = {}
+    with open(path) as f:
+        for line in f:
+            key, _, value = line.rstrip("\n").partition("=")
+            record.setdefault(key, []).append(value)
+    return record
+
+
 class TestCase(unittest.TestCase):
     def assertRun(self, result, rc):
         self.assertEqual(result.rc, rc, repr(result))

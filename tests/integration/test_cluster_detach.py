@@ -1,10 +1,8 @@
 """Leaving and coming back to a distributed run: --detach then --attach to its end (live progress
 and the final summary, the original 0.3 showed nothing), Ctrl-C then (s)top or (d)etach, and the
 choice of run when several are active."""
-import os
 import re
 import signal
-import subprocess
 import time
 
 import cluster
@@ -115,7 +113,6 @@ class DetachAttach(cluster.ClusterTestCase):
         self.assertIn("Success:", text)
 
     def test_stopping_a_run_stops_only_its_own_agents_runners(self):
-        import json
         import zmq
         keep = self.detach("cluster.Long.test_tick", "-d", "30", "--agents", "1")
         stop = self.detach("cluster.Long.test_tick", "-d", "30", "--agents", "1")

@@ -177,6 +177,11 @@ class MalformedMessages(cluster.ClusterTestCase):
         for frames in ([b"no delimiter"], [b"", b"not json"], [b"", b"[1,2]"], [b"", b'{"command": 5}'],
                        [b"", b'{"command": "CTRL_RUN", "agents": "x"}'], [b"", b'{"command": "NOPE"}'],
                        [b"", b'{"command": "CTRL_RUN", "agents": 1, "args": {"fqn": "a.B.c"}, "run_id": "../x"}'],
+                       [b"", b'{"command": "CTRL_RUN", "agents": 1, "args": {"fqn": "a.B.c"}, "observers": ["/etc/x"]}'],
+                       [b"", b'{"command": "CTRL_RUN", "agents": 1, "args": {"fqn": "a.B.c"}, "observers": ['
+                             + b",".join(b'"o%d"' % i for i in range(17)) + b"]}"],
+                       [b"", b'{"command": "CTRL_RUN", "agents": 1, "args": {"fqn": "a.B.c"}, '
+                             b'"observer_options": {"password": "x"}}'],
                        [b"", b'{"command": "CTRL_GET_RUN", "run_id": "nope"}'], [b""] + [b"x"] * 50,
                        [b"", b"\xff\xfe"]):
             front.send_multipart(frames)
@@ -188,6 +193,10 @@ class MalformedMessages(cluster.ClusterTestCase):
         self.assertIn("unknown command NOPE", errors)
         self.assertIn("no run nope on this broker", errors)
         self.assertTrue(any("run_id" in x for x in errors), errors)
+        # Observer names become file names where they run: only names get that far.
+        self.assertIn("\"observers\" must be a list of observer names (a-z, 0-9, '_')", errors)
+        self.assertIn("a run may name at most 16 observers", errors)
+        self.assertIn("\"observer_options\" must map observer-* options to strings", errors)
 
         back = connect(zmq.DEALER, e["backend"], identity=b"impostor-1")
         back.send(b"not json")

@@ -11,7 +11,6 @@ import time
 import zmq
 
 import cluster
-import harness
 
 
 def archive(entries):

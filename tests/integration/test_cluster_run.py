@@ -3,7 +3,6 @@ tcp): exact totals and counters, percentiles equal to an independent merge of wh
 sent, errors from agents reaching the runner, a crashing plugin, runs that must not mix."""
 import json
 import os
-import re
 import tempfile
 import threading
 

@@ -19,7 +19,7 @@ ActiveRun make_run(std::initializer_list<const char*> ids) {
         a.hostname = "box";
         agents.push_back(a);
     }
-    return ActiveRun({"run-1", "m.C.t", "{}", {}, 1000.0}, agents);
+    return ActiveRun({"run-1", "m.C.t", "{}", {}, 1000.0, {}, 30}, agents);
 }
 
 RunStats hits(int n, int latency_us = 1000) {
@@ -173,7 +173,7 @@ TEST_CASE("an agent that never says it started fails after the start timeout") {
     std::vector<RunAgent> agents(2);
     agents[0].id = "quiet";
     agents[1].id = "ok";
-    ActiveRun run({"run-1", "m.C.t", "{}", {}, 1000.0}, agents, t0);
+    ActiveRun run({"run-1", "m.C.t", "{}", {}, 1000.0, {}, 30}, agents, t0);
     run.agent_started("ok");
     run.tick(1010, t0 + 10s);
     CHECK(run.agents().at("quiet").state == AgentState::running);

@@ -327,7 +327,7 @@ TEST_CASE("read_config_file normalises keys and values") {
     CHECK(entries[2].line == 4);
 }
 
-TEST_CASE("read_config_file: [output] keys and multi-line values") {
+TEST_CASE("read_config_file: [output] and [observer] keys, multi-line values") {
     const TempFile file(
         "[loads]\n"
         "output = json\n"
@@ -337,15 +337,20 @@ TEST_CASE("read_config_file: [output] keys and multi-line values") {
         "json_filename = /tmp/r.json\n"
         "[observer]\n"
         "irc_server = x\n"
-        "    continued\n");
+        "    continued\n"
+        "[other]\n"
+        "ignored = 1\n");
     const auto entries = read_config_file(file.path());
-    REQUIRE(entries.size() == 3);
+    REQUIRE(entries.size() == 4);
     CHECK(entries[0].key == "output");
     CHECK(entries[0].value == "json\njunit");
     CHECK(entries[1].key == "users");
     CHECK(entries[2].key == "output-json-filename");
     CHECK(entries[2].section == "output");
     CHECK(entries[2].value == "/tmp/r.json");
+    CHECK(entries[3].key == "observer-irc-server");
+    CHECK(entries[3].section == "observer");
+    CHECK(entries[3].value == "x\ncontinued");
 }
 
 TEST_CASE("read_config_file: keys indented alike are separate keys") {
@@ -397,4 +402,38 @@ TEST_CASE("output options: values, defaults and type checks") {
         CHECK(has("grace", "5"));
         CHECK(has("output-json-filename", "loads-report.json"));
     }
+}
+
+TEST_CASE("observers: repeatable, their options checked and normalised, kept apart from the run's") {
+    // The built-in observers (lib/loads/observers beside bin/) declare the seed's options.
+    const Options o = parse_options({"m.C.t", "--observer", "irc", "--observer=email,irc",
+                                     "--observer-irc-ssl", "False", "--observer-irc-port", "6667",
+                                     "--observer-email-password", "pw", "--observer-timeout", "2.5"});
+    CHECK(o.observers == std::vector<std::string>{"irc", "email"});
+    CHECK(o.observer_values.at("observer-irc-ssl") == "false");  // the seed read "False" as true
+    CHECK(o.observer_values.at("observer-irc-port") == "6667");
+    CHECK(o.observer_values.count("observer-irc-server") == 0);  // defaults are the observer's
+    CHECK(o.observer_timeout == 2.5);
+    // An observer not named keeps its options home (a password in a shared config file).
+    const Options irc_only = parse_options({"m.C.t", "--observer", "irc", "--observer-email-password", "pw"});
+    CHECK(irc_only.observer_values.count("observer-email-password") == 0);
+    // Observer options may be passwords: the run's description (outputs, the database) has none.
+    for (const auto& [name, value] : o.all) {
+        CHECK_FALSE(name.starts_with("observer-"));
+        CHECK(value != "pw");
+    }
+    CHECK(usage_error_of({"m.C.t", "--observer", "irc", "--observer-irc-port", "x"}) ==
+          "--observer-irc-port takes an integer, not 'x'");
+    CHECK(usage_error_of({"m.C.t", "--observer", "nosuch"}).starts_with("unknown observer 'nosuch'"));
+    CHECK(usage_error_of({"m.C.t", "--observer-timeout", "-1"}).starts_with("--observer-timeout must be"));
+    CHECK(usage_error_of({"--attach", "--observer", "irc"}) ==
+          "--attach and --observer cannot be used together");
+}
+
+TEST_CASE("observers from the config file: [loads] names them, [observer] sets their options") {
+    const TempFile file("[loads]\nobserver = email\n    irc\n[observer]\nemail_port = 2525\nirc_ssl = no\n");
+    const Options o = parse_options({"m.C.t", "--config", file.path(), "--observer-email-port", "25"});
+    CHECK(o.observers == std::vector<std::string>{"email", "irc"});
+    CHECK(o.observer_values.at("observer-email-port") == "25");  // the command line wins
+    CHECK(o.observer_values.at("observer-irc-ssl") == "false");
 }

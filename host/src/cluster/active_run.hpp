@@ -62,6 +62,10 @@ struct RunDescription {
     std::string options_json;  ///< The runner's options, a JSON object.
     std::vector<std::string> observers;
     double started = 0;  ///< Epoch seconds.
+    /// The observers' options (`observer-irc-server`...), kept in memory only: never stored,
+    /// never shown (they may hold passwords).
+    std::map<std::string, std::string> observer_values;
+    double observer_timeout = 30;  ///< Seconds the observers may take.
 };
 
 class ActiveRun {

@@ -12,6 +12,7 @@
 #include "json_value.hpp"
 #include "json_writer.hpp"
 #include "log.hpp"
+#include "observer_plugin.hpp"
 #include "run_store.hpp"
 #include "stats_codec.hpp"
 #include "usage_error.hpp"
@@ -415,11 +416,40 @@ Reply Broker::State::start_run(const JsonValue& request, const ZmqMessage& m) {
             return error_reply("\"observers\" must be a list of names");
         }
         for (const auto& o : *items) {
-            if (!o.as_string()) {
-                return error_reply("\"observers\" must be a list of names");
+            // Names become file and plugin names where the observers run: nothing but an
+            // observer's name ([a-z0-9_]) gets that far.
+            const auto name = o.as_string();
+            if (!name || !valid_plugin_name(*name)) {
+                return error_reply("\"observers\" must be a list of observer names (a-z, 0-9, '_')");
             }
-            observers.emplace_back(*o.as_string());
+            if (std::find(observers.begin(), observers.end(), *name) == observers.end()) {
+                observers.emplace_back(*name);
+            }
         }
+        if (observers.size() > k_max_observers) {
+            return error_reply("a run may name at most " + std::to_string(k_max_observers) + " observers");
+        }
+    }
+    std::map<std::string, std::string> observer_values;
+    if (const JsonValue* given = request.find("observer_options")) {
+        const auto* values = given->as_object();
+        if (values == nullptr) {
+            return error_reply("\"observer_options\" must be an object of strings");
+        }
+        for (const auto& [key, value] : *values) {
+            if (!value.as_string() || !key.starts_with("observer-")) {
+                return error_reply("\"observer_options\" must map observer-* options to strings");
+            }
+            observer_values[key] = std::string(*value.as_string());
+        }
+    }
+    double observer_timeout = 30;
+    if (const JsonValue* given = request.find("observer_timeout")) {
+        const auto t = given->as_number();
+        if (!t || !(*t > 0) || *t > 3600) {
+            return error_reply("\"observer_timeout\" must be a number of seconds > 0, at most 3600");
+        }
+        observer_timeout = *t;
     }
     if (m.size() > 4) {
         return error_reply("a run takes at most one attachment (its files)");
@@ -451,7 +481,8 @@ Reply Broker::State::start_run(const JsonValue& request, const ZmqMessage& m) {
                            " registered, " + std::to_string(registered - idle) + " busy)");
     }
     const double now = epoch_now();
-    RunDescription description{run_id, std::string(*args->string_at("fqn")), args->dump(), observers, now};
+    RunDescription description{run_id, std::string(*args->string_at("fqn")), args->dump(),    observers,
+                               now,    std::move(observer_values),           observer_timeout};
     std::vector<RunAgent> members;
     for (const auto& id : picked) {
         const AgentEntry* entry = agents.find(id);

@@ -1,38 +1,67 @@
 #include "finished_run.hpp"
 
-#include <cstdio>
+#include <algorithm>
+
+#include "json_value.hpp"
 
 namespace loads::host {
 
 namespace {
 
-std::string fixed(double v, int decimals) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
+std::vector<AgentReport> agent_reports(const FinishedRun& r) {
+    std::vector<AgentReport> out;
+    for (const RunAgent& a : r.agents) {
+        out.push_back({a.id, a.hostname, state_name(a.state), a.changed_at, a.message});
+    }
+    std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.agent_id < y.agent_id; });
+    return out;
+}
+
+// An option's value as text, the way a runner's own run describes it.
+std::string option_text(const JsonValue& v) {
+    if (const auto s = v.as_string()) {
+        return std::string(*s);
+    }
+    if (const auto* items = v.as_array()) {
+        std::string joined;
+        for (const auto& item : *items) {
+            joined += (joined.empty() ? "" : ",") + option_text(item);
+        }
+        return joined;
+    }
+    return v.is_null() ? std::string() : v.dump();
 }
 
 }  // namespace
 
 std::string run_summary_line(const FinishedRun& r) {
-    const double seconds = std::max(0.0, r.ended - r.run.started);
-    const RunStats& t = r.total;
-    std::string line = "Test over. Ran " + std::to_string(t.tests_finished()) + " tests in " +
-                       fixed(seconds, 2) + " s. " + std::to_string(t.hits()) + " hits, " +
-                       fixed(seconds > 0 ? double(t.hits()) / seconds : 0.0, 2) + " RPS. " +
-                       std::to_string(t.failures()) + " failures, " + std::to_string(t.errors()) + " errors";
-    if (t.hits() > 0) {
-        line += ", p50 " + fixed(double(t.latency().value_at_percentile(50)) / 1000.0, 1) + " ms, p99 " +
-                fixed(double(t.latency().value_at_percentile(99)) / 1000.0, 1) + " ms";
-    }
-    line += ". Run " + r.run.run_id + ": " + r.status + ".";
-    for (const RunAgent& a : r.agents) {
-        if (a.state != AgentState::finished) {
-            line += " Agent " + a.id + " " + state_name(a.state) +
-                    (a.message.empty() ? "" : " (" + a.message + ")") + ".";
+    return summary_sentence(r.total, r.ended - r.run.started, r.run.run_id, r.status, agent_reports(r));
+}
+
+Notification notification_of(const FinishedRun& r) {
+    Notification n;
+    n.run_id = r.run.run_id;
+    n.fqn = r.run.fqn;
+    n.status = r.status;
+    n.started = r.run.started;
+    n.ended = r.ended;
+    n.total = r.total;
+    n.agents = agent_reports(r);
+    try {
+        const JsonValue parsed = JsonValue::parse(r.run.options_json);
+        if (const auto* args = parsed.as_object()) {
+            for (const auto& [name, value] : *args) {
+                if (!is_observer_option(name)) {
+                    n.options.emplace_back(name, option_text(value));
+                }
+            }
         }
+    } catch (const JsonParseError&) {
+        // The broker wrote this text itself from a parsed request: it is JSON.
     }
-    return line;
+    n.text = run_summary_line(r);
+    n.observer_values = r.run.observer_values;
+    return n;
 }
 
 }  // namespace loads::host

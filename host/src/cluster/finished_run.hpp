@@ -1,11 +1,12 @@
-// FinishedRun: what the broker knows of a run when it ends — the call point of observers (the
-// notifications of a later issue are handed exactly this), and the line the broker logs.
+// FinishedRun: what the broker knows of a run when it ends — the call point of observers, which
+// are told of it as a Notification, and the line the broker logs.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "active_run.hpp"
+#include "notification.hpp"
 #include "run_stats.hpp"
 
 namespace loads::host {
@@ -22,5 +23,9 @@ struct FinishedRun {
 /// p99 8.3 ms. Run <id>: completed." (the original's observer sentence, with real figures),
 /// plus the agents that did not finish.
 std::string run_summary_line(const FinishedRun& run);
+
+/// The run as its observers are told of it (`search` and `node` left for the caller): the
+/// options the runner sent (lists joined with ','), every agent's fate and the merged figures.
+Notification notification_of(const FinishedRun& run);
 
 }  // namespace loads::host

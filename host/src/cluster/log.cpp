@@ -40,7 +40,7 @@ void open_log(const std::string& target, bool debug) {
         g_out = stdout;
         return;
     }
-    std::FILE* f = std::fopen(target.c_str(), "a");
+    std::FILE* f = std::fopen(target.c_str(), "ae");  // "e": close-on-exec, not inherited by children
     if (f == nullptr) {
         throw EnvironmentError("cannot open the log file '" + target + "'");
     }

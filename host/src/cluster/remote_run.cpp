@@ -259,11 +259,19 @@ Followed start_and_follow(const Session& s, const Options& o, const Fqn& fqn,
     for (const auto& name : o.observers) {
         observers.emplace_back(name);
     }
+    // The observers' options travel beside the run's args, not in them: the broker keeps them in
+    // memory for the end of the run and never stores them (they may hold passwords).
+    JsonValue::Object observer_options;
+    for (const auto& [key, value] : o.observer_values) {
+        observer_options[key] = JsonValue(value);
+    }
     JsonValue::Object request{{"command", JsonValue("CTRL_RUN")},
                               {"run_id", JsonValue(run_id)},
                               {"agents", JsonValue(static_cast<std::int64_t>(o.agents))},
                               {"args", JsonValue(submission.args)},
-                              {"observers", JsonValue(std::move(observers))}};
+                              {"observers", JsonValue(std::move(observers))},
+                              {"observer_options", JsonValue(std::move(observer_options))},
+                              {"observer_timeout", JsonValue(o.observer_timeout)}};
     if (s.interrupt.load()) {
         throw Interrupted("before the run was sent");
     }

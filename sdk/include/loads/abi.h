@@ -33,7 +33,8 @@ extern "C" {
 #define LOADS_ABI_MAJOR 1
 /// ABI minor version: raised when slots are appended; a host accepts plugins with minor <= its own.
 /// 1.1: web sockets. 1.2: output plugins. 1.3: the agents of a distributed run in snapshots.
-#define LOADS_ABI_MINOR 3
+/// 1.4: observer plugins.
+#define LOADS_ABI_MINOR 4
 
 /// Whether `ptr`, a versioned struct of type `type` filled by the other side, holds `field`:
 /// structs only grow at the end, so it does when the filler's struct_size covers it.
@@ -48,6 +49,10 @@ extern "C" {
 #define LOADS_OUTPUT_SECTION "loadsout"
 /// Prefix of every output registration symbol: `loads_o__<name>` (ABI 1.2).
 #define LOADS_OUTPUT_SYMBOL_PREFIX "loads_o__"
+/// ELF section holding observer registration pointers (ABI 1.4).
+#define LOADS_OBSERVER_SECTION "loadsobs"
+/// Prefix of every observer registration symbol: `loads_n__<name>` (ABI 1.4).
+#define LOADS_OBSERVER_SYMBOL_PREFIX "loads_n__"
 
 /// A UTF-8 string slice. Not NUL-terminated unless a field says so.
 /// OWNERSHIP: stated by the field that holds it. LIFETIME: stated by the field that holds it.
@@ -607,6 +612,87 @@ typedef struct loads_output_v1 {
     /// why (the runner prints it and exits with status 5 once every output has finished).
     int32_t (*finish)(void* self, const loads_snapshot* snapshot, loads_outcome* error);
 } loads_output_v1;
+
+/* ============================================================================================
+   Observer plugins (ABI 1.4)
+
+   An observer tells people that a run is over: a line in an IRC channel, an email, a chat
+   webhook. It registers like an output: an exported, unmangled pointer variable named
+   `loads_n__<name>` in the ELF section `loadsobs`, pointing at a `loads_observer_v1`, in
+   `lib<name>.so`, found first among the built-in observers, then on the test module search path
+   (the current directory, --test-dir, LOADS_PATH); the broker looks in its built-in directory,
+   its --observer-path, then LOADS_PATH.
+
+   Life of an observer: one `notify` call per run that names it (`--observer NAME`), after the
+   run has ended and every output has written its report: by loads-runner for a local run, by
+   loads-broker for a distributed one. Each call happens in a short-lived process of its own
+   (`loads-notify`), one per observer, started in the caller's working directory (relative paths
+   in options mean what the user meant), so an observer that crashes or hangs takes nothing else
+   down: a second past `deadline_us` the process is killed and the host reports a timeout. An observer's
+   failure is reported in one line and never changes the run's outcome or exit status.
+   ============================================================================================ */
+
+/// What `notify` receives besides the run: its options and its time limit.
+/// OWNERSHIP: host-owned. LIFETIME: during `notify` only.
+typedef struct loads_observer_config {
+    uint32_t struct_size;             /**< sizeof(loads_observer_config) as the host knows it. */
+    const loads_option_value* values; /**< One per declared option, in declaration order; BOOL
+                                           values normalised to "true"/"false". */
+    size_t value_count;
+    int64_t deadline_us; /**< Microseconds since the Unix epoch (UTC) by which `notify` must have
+                              returned; bound every connect, read and retry by it. */
+} loads_observer_config;
+
+/// A run that has ended, as observers are told of it.
+/// OWNERSHIP: host-owned, with everything it points to. LIFETIME: during `notify` only.
+typedef struct loads_run_summary {
+    uint32_t struct_size; /**< sizeof(loads_run_summary) as the host knows it. */
+    loads_str run_id;     /**< The run's id (a random UUID): the broker's for a distributed run,
+                               one the runner made for a local run. */
+    loads_str fqn;        /**< `module.Class.test`. */
+    loads_str status;     /**< How it ended: "completed" (the plan ran to its end, failures or
+                               not), "interrupted" (a local run stopped by Ctrl-C), "stopped" (a
+                               distributed run stopped on request), "partial" (some agents failed
+                               or were lost) or "failed" (no agent finished). */
+    int64_t started_us;   /**< Microseconds since the Unix epoch (UTC). */
+    int64_t ended_us;
+    const loads_stats* total;                /**< Every figure of the run (all agents merged). */
+    const loads_agent_report* const* agents; /**< A distributed run's agents, sorted by id; NULL
+                                                  with count 0 for a local run. */
+    size_t agent_count;
+    const loads_option_value* options; /**< The run's options (long name, value as text), sorted
+                                            by name; no observer's option is among them (they
+                                            may hold passwords): an observer reads its own
+                                            through `loads_observer_config`. */
+    size_t option_count;
+    loads_str text;    /**< The host's one-paragraph summary, the seed's sentence with real figures:
+                            "Test over. Ran 300 tests in 3.21 s. 300 hits, 93.45 RPS. 0 failures,
+                            0 errors, p50 1.2 ms, p99 8.3 ms. Run <id>: completed." plus the agents
+                            that did not finish. Plain UTF-8, no line breaks. */
+    loads_str node;    /**< Host name of the machine sending the notification. */
+    loads_str version; /**< The host's version. */
+} loads_run_summary;
+
+/// An observer. OWNERSHIP: plugin-owned, static storage. LIFETIME: while the plugin is loaded.
+typedef struct loads_observer_v1 {
+    uint32_t struct_size;           /**< sizeof(loads_observer_v1) as the plugin knows it. */
+    uint16_t abi_major;             /**< LOADS_ABI_MAJOR the plugin was built with. */
+    uint16_t abi_minor;             /**< LOADS_ABI_MINOR the plugin was built with (at least 4). */
+    loads_str name;                 /**< The name used with --observer: lower case letters, digits and '_'. */
+    loads_str description;          /**< One line for --help. */
+    const loads_option_v1* options; /**< Declared options (`--observer-<name>-<option>`, config
+                                         key `<name>_<option>` in [observer]); may be NULL when
+                                         count is 0. */
+    size_t option_count;
+
+    /// Sends the notification and returns when it was delivered or could not be.
+    /// Required: yes. THREADING: called once, on the main thread of the `loads-notify` process.
+    /// @return a loads_status. SUCCESS: `outcome->message` may say what was done ("sent to
+    /// #loads on irc.example.org:6697"). Otherwise `outcome->message` says why, in one line.
+    /// The strings are plugin-owned and must stay valid until the process exits.
+    int32_t (*notify)(const loads_observer_config* config, const loads_run_summary* run,
+                      loads_outcome* outcome);
+} loads_observer_v1;
 
 #ifdef __cplusplus
 } /* extern "C" */

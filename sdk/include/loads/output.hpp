@@ -49,52 +49,12 @@
 #include <unistd.h>
 
 #include "abi.h"
+#include "plugin_options.hpp"
 
 namespace loads {
 
-/// The text of an ABI string slice.
-constexpr std::string_view text(loads_str s) noexcept {
-    return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
-}
-
-/// Declares one option (for the array given to LOADS_OUTPUT). The strings must be literals.
-constexpr loads_option_v1 option(std::string_view name, std::string_view help, std::int32_t type,
-                                 std::string_view default_value = {}) noexcept {
-    return loads_option_v1{{name.data(), name.size()},
-                           {help.data(), help.size()},
-                           type,
-                           {default_value.data(), default_value.size()}};
-}
-
-/// An output's option values, by the names it declared.
-class OutputOptions {
-public:
-    explicit OutputOptions(const loads_output_config& config) noexcept : m_config(config) {}
-    // It refers to the runner's values, which live only during the constructor's call: read what
-    // you need there; never keep the object.
-    OutputOptions(const OutputOptions&) = delete;
-    OutputOptions& operator=(const OutputOptions&) = delete;
-
-    /// The value as given (or the default). @throws std::invalid_argument for an undeclared name.
-    std::string string(std::string_view name) const { return std::string(find(name)); }
-    /// An INT option. The runner has checked the value is an integer.
-    long long integer(std::string_view name) const { return std::stoll(std::string(find(name))); }
-    /// A FLOAT option.
-    double number(std::string_view name) const { return std::stod(std::string(find(name))); }
-    /// A BOOL option (the runner normalised it to "true" or "false").
-    bool flag(std::string_view name) const { return find(name) == "true"; }
-
-private:
-    std::string_view find(std::string_view name) const {
-        for (std::size_t i = 0; i < m_config.value_count; ++i) {
-            if (text(m_config.values[i].name) == name) {
-                return text(m_config.values[i].value);
-            }
-        }
-        throw std::invalid_argument("undeclared output option '" + std::string(name) + "'");
-    }
-    const loads_output_config& m_config;
-};
+/// An output's option values, by the names it declared (see loads::PluginOptions).
+using OutputOptions = PluginOptions;
 
 /// Base class of output plugins. Override what you need; `finish` is where a report is written.
 /// The derived class's constructor takes `const loads::OutputOptions&`.
@@ -173,22 +133,6 @@ inline void write_file(const std::string& path, std::string_view content) {
 
 namespace detail {
 
-struct OptionTable {
-    const loads_option_v1* options;
-    std::size_t count;
-};
-constexpr OptionTable option_table() noexcept {
-    return {nullptr, 0};
-}
-template <std::size_t N>
-constexpr OptionTable option_table(const loads_option_v1 (&options)[N]) noexcept {
-    return {options, N};
-}
-
-constexpr loads_str literal(std::string_view s) noexcept {
-    return {s.data(), s.size()};
-}
-
 /// One output instance as the runner holds it, with the storage for the error it reports.
 template <class O>
 struct OutputInstance {
@@ -196,22 +140,6 @@ struct OutputInstance {
     std::string error;          ///< The message behind the last loads_outcome filled.
     std::string pending_error;  ///< First exception from event/progress/refresh, for finish.
 };
-
-inline std::string describe_current_exception() {
-    try {
-        throw;
-    } catch (const std::exception& e) {
-        return e.what();
-    } catch (...) {
-        return "exception not derived from std::exception";
-    }
-}
-
-inline void fill(loads_outcome* out, const std::string& message) noexcept {
-    if (out != nullptr) {
-        out->message = {message.data(), message.size()};
-    }
-}
 
 template <class O>
 void* output_create(const loads_output_config* config, loads_outcome* error) noexcept {
