@@ -1,5 +1,6 @@
 #include "observer_calls.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -151,6 +152,8 @@ std::vector<ObserverResult> call_observers(const Notification& n, const std::vec
     // The observers bound their own I/O by the deadline; a second more lets them say so before
     // they are killed.
     const auto give_up = started + timeout + std::chrono::seconds(1);
+    // Checked often at first (most observers answer within milliseconds), then every 20 ms.
+    auto pause = std::chrono::milliseconds(1);
     for (;;) {
         bool running = false;
         for (auto& c : calls) {
@@ -160,7 +163,8 @@ std::vector<ObserverResult> call_observers(const Notification& n, const std::vec
         if (!running || cancelled || std::chrono::steady_clock::now() >= give_up) {
             break;
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(20));
     }
     std::vector<ObserverResult> results;
     for (auto& c : calls) {

@@ -2,7 +2,7 @@
 // `loads-notify` process of its own, all at once, so one that crashes, hangs or waits on a dead
 // server costs the others nothing and the caller at most `timeout`: past it, the process is
 // killed and the observer reported as timed out. Used by loads-runner at the end of a local run
-// and by loads-broker's observer thread when a distributed run ends.
+// and by loads-broker's observer threads when a distributed run ends.
 #pragma once
 
 #include <atomic>
