@@ -24,7 +24,6 @@ struct Described {
     po::positional_options_description positional;
 };
 
-// Options named here are the ones a [loads] config key may set, too.
 // One group of --PREFIX-NAME-OPTION options per plugin that declares any.
 template <class Plugin>
 void describe_plugin_options(Described& d, const std::string& prefix, const std::string& title,
@@ -45,6 +44,7 @@ void describe_plugin_options(Described& d, const std::string& prefix, const std:
     }
 }
 
+// Options named here are the ones a [loads] config key may set, too.
 Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlugin>>& outputs,
                    const std::vector<std::shared_ptr<const ObserverPlugin>>& observers) {
     Described d;
@@ -241,6 +241,49 @@ void check_cluster_modes(const Options& o, bool agents_given) {
     }
 }
 
+// The built-in plugins of a kind, then those named, each loaded once from the module path. Two
+// plugins may not declare the same long option (`a_b` + `c` and `a` + `b-c` would).
+template <class Plugin>
+std::vector<std::shared_ptr<const Plugin>> load_plugins(std::vector<std::string> names,
+                                                        const std::vector<std::string>& requested,
+                                                        const std::string& test_dir,
+                                                        const std::string& prefix) {
+    std::vector<std::shared_ptr<const Plugin>> plugins;
+    const auto search = module_search_path(test_dir);
+    for (const auto& r : requested) {
+        if (std::find(names.begin(), names.end(), r) == names.end()) {
+            names.push_back(r);
+        }
+    }
+    std::map<std::string, std::string> keys;  // option key → the plugin declaring it
+    for (const auto& name : names) {
+        plugins.push_back(Plugin::load(name, search));
+        for (const PluginOption& option : plugins.back()->options()) {
+            const std::string key = plugin_option_key(prefix, name, option.name);
+            if (const auto [it, fresh] = keys.emplace(key, name); !fresh) {
+                throw UsageError(prefix + "s '" + it->second + "' and '" + name +
+                                 "' both declare the option --" + key);
+            }
+        }
+    }
+    return plugins;
+}
+
+// The --help list of a kind of plugins: name, then description.
+template <class Plugin>
+void list_plugins(std::ostream& os, const std::string& title,
+                  const std::vector<std::shared_ptr<const Plugin>>& plugins) {
+    if (plugins.empty()) {
+        return;
+    }
+    os << "\n" << title << ":\n";
+    for (const auto& plugin : plugins) {
+        os << "  " << plugin->name()
+           << std::string(plugin->name().size() < 12 ? 12 - plugin->name().size() : 1, ' ')
+           << plugin->description() << "\n";
+    }
+}
+
 // Long options must be written in full: a guessed abbreviation (`--conf`) would be accepted by
 // the real parse but missed by the prescan that reads --config and --test-dir first.
 constexpr int k_style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
@@ -249,42 +292,12 @@ constexpr int k_style = po::command_line_style::default_style & ~po::command_lin
 
 std::vector<std::shared_ptr<const OutputPlugin>> load_outputs(const std::vector<std::string>& requested,
                                                               const std::string& test_dir) {
-    std::vector<std::shared_ptr<const OutputPlugin>> plugins;
-    const auto search = module_search_path(test_dir);
-    std::vector<std::string> names = builtin_output_names();
-    for (const auto& r : requested) {
-        if (std::find(names.begin(), names.end(), r) == names.end()) {
-            names.push_back(r);
-        }
-    }
-    std::map<std::string, std::string> keys;  // option key → the output declaring it
-    for (const auto& name : names) {
-        plugins.push_back(OutputPlugin::load(name, search));
-        for (const OutputOption& option : plugins.back()->options()) {
-            const std::string key = output_option_key(name, option.name);
-            if (const auto [it, fresh] = keys.emplace(key, name); !fresh) {
-                throw UsageError("outputs '" + it->second + "' and '" + name +
-                                 "' both declare the option --" + key);
-            }
-        }
-    }
-    return plugins;
+    return load_plugins<OutputPlugin>(builtin_output_names(), requested, test_dir, "output");
 }
 
 std::vector<std::shared_ptr<const ObserverPlugin>> load_observers(const std::vector<std::string>& requested,
                                                                   const std::string& test_dir) {
-    std::vector<std::shared_ptr<const ObserverPlugin>> plugins;
-    const auto search = module_search_path(test_dir);
-    std::vector<std::string> names = builtin_observer_names();
-    for (const auto& r : requested) {
-        if (std::find(names.begin(), names.end(), r) == names.end()) {
-            names.push_back(r);
-        }
-    }
-    for (const auto& name : names) {
-        plugins.push_back(ObserverPlugin::load(name, search));
-    }
-    return plugins;
+    return load_plugins<ObserverPlugin>(builtin_observer_names(), requested, test_dir, "observer");
 }
 
 std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& outputs,
@@ -295,22 +308,8 @@ std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& o
     os << "Usage: loads-runner [options] module.Class.test\n"
           "       loads-runner --list module\n\n"
        << d.all;
-    if (!outputs.empty()) {
-        os << "\nOutputs (--output NAME):\n";
-        for (const auto& plugin : outputs) {
-            os << "  " << plugin->name()
-               << std::string(plugin->name().size() < 12 ? 12 - plugin->name().size() : 1, ' ')
-               << plugin->description() << "\n";
-        }
-    }
-    if (!observers.empty()) {
-        os << "\nObservers (--observer NAME):\n";
-        for (const auto& plugin : observers) {
-            os << "  " << plugin->name()
-               << std::string(plugin->name().size() < 12 ? 12 - plugin->name().size() : 1, ' ')
-               << plugin->description() << "\n";
-        }
-    }
+    list_plugins(os, "Outputs (--output NAME)", outputs);
+    list_plugins(os, "Observers (--observer NAME)", observers);
     return os.str();
 }
 
@@ -414,7 +413,7 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
         }
     }
     for (const auto& plugin : o.output_plugins) {
-        for (const OutputOption& option : plugin->options()) {
+        for (const PluginOption& option : plugin->options()) {
             const std::string key = output_option_key(plugin->name(), option.name);
             std::string value = vm.count(key) ? vm[key].as<std::string>() : option.default_value;
             if (vm.count(key)) {

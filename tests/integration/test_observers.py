@@ -6,6 +6,8 @@ import json
 import os
 import re
 import shutil
+import signal
+import subprocess
 import tempfile
 import time
 
@@ -97,6 +99,26 @@ class Observers(harness.ServerTestCase):
         self.assertLess(elapsed, 30, r)
         # Nothing left behind: loads-notify's scratch directory is gone.
         self.assertEqual(os.listdir(scratch), [])
+
+    def test_ctrl_c_gives_the_observers_up(self):
+        env = dict(os.environ, LOADS_PATH=":".join((harness.LIB_DIR, harness.FIXTURE_DIR)))
+        proc = subprocess.Popen([harness.RUNNER, *RUN, "--server-url", self.server.url, "--observer", "sleepy",
+                                 "--observer", "recorder", "--observer-recorder-path", self.record,
+                                 "--observer-timeout", "300"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env)
+        # The recorder's file says the observers have been started: the run is over, and the runner
+        # now waits on sleepy, which never answers.
+        deadline = time.monotonic() + 60
+        while not os.path.exists(self.record):
+            self.assertLess(time.monotonic(), deadline)
+            self.assertIsNone(proc.poll())
+            time.sleep(0.05)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertEqual(proc.returncode, 0, err)  # the run was over, and passed
+        self.assertIn("loads-runner: observer 'sleepy' failed: cancelled before it answered", err)
 
     def test_observers_from_the_config_file(self):
         config = os.path.join(self.tmp, "run.ini")
