@@ -7,8 +7,9 @@ For the email observer (against aiosmtpd) and the webhook observer (against an H
 both on loopback, it times R local runs of one empty test (`fixtures.Lifecycle.test_count`) with
 the observer and R without, in alternation: the difference of the medians is the observer's cost
 to the runner (loads-notify started, the plugin loaded, the message built and delivered, the
-result read back). The peer is the same delivery from Python in-process (smtplib, urllib: no
-process to start), timed R times; the script prints both medians and their ratio. The build
+result read back). The peers are the same delivery from Python (smtplib, urllib), timed R times
+in-process (no process to start) and as a fresh `python3 -c` process (the isolation loads-notify
+buys costs a process start too); the script prints the medians and the ratios. The build
 directory defaults to build/release, else build/dev.
 """
 import argparse
@@ -101,20 +102,35 @@ def main():
         urllib.request.urlopen(request, timeout=5).read()
 
     peers = {"email": python_email, "webhook": python_webhook}
+    # The same deliveries as one-shot processes.
+    scripts = {
+        "email": "import smtplib\nfrom email.message import EmailMessage\nm = EmailMessage()\n"
+                 "m['From'], m['To'], m['Subject'] = 'a@b.example', 'c@d.example', 'Loads Results'\n"
+                 f"m.set_content({body!r})\n"
+                 f"with smtplib.SMTP('127.0.0.1', {smtp_port}, timeout=5) as s: s.send_message(m)\n",
+        "webhook": "import json, urllib.request\n"
+                   f"r = urllib.request.Request({hook!r}, data=json.dumps({{'text': {body!r}}}).encode(), "
+                   "headers={'Content-Type': 'application/json'})\n"
+                   "urllib.request.urlopen(r, timeout=5).read()\n",
+    }
     print(f"build {build}, {args.rounds} rounds, {os.cpu_count()} cores")
     try:
         for name, extra in observers.items():
-            base, told, peer = [], [], []
+            base, told, peer, process = [], [], [], []
             for _ in range(args.rounds):
                 base.append(run())
                 told.append(run(*extra))
                 started = time.monotonic()
                 peers[name]()
                 peer.append(time.monotonic() - started)
+                started = time.monotonic()
+                subprocess.run(["/usr/bin/python3", "-c", scripts[name]], check=True)
+                process.append(time.monotonic() - started)
             cost = median_ms(told) - median_ms(base)
             print(f"{name:8} run alone {median_ms(base):6.1f} ms, with the observer {median_ms(told):6.1f} ms: "
-                  f"cost {cost:5.1f} ms; python in-process {median_ms(peer):5.1f} ms; "
-                  f"ratio {cost / median_ms(peer):4.1f}")
+                  f"cost {cost:5.1f} ms | python in-process {median_ms(peer):5.1f} ms (ratio "
+                  f"{cost / median_ms(peer):4.1f}), as a process {median_ms(process):5.1f} ms (ratio "
+                  f"{cost / median_ms(process):4.2f})")
     finally:
         smtp.stop()
         httpd.shutdown()
