@@ -4,8 +4,9 @@
 # Usage: tools/install-deps.sh [--bench | --test]
 #   --bench adds nginx and wrk for tools/bench/; --test adds headless Chromium (the suite opens
 #   the html report and takes a screenshot of it), python3-zmq (tests that speak ZeroMQ to the
-#   runner, the broker and agents), supervisor (the cluster of tools/cluster/supervisord.conf) and
-#   iproute2 (agents in network namespaces of their own).
+#   runner, the broker and agents), supervisor (the cluster of tools/cluster/supervisord.conf),
+#   iproute2 (agents in network namespaces of their own), and the real servers the observers are
+#   tested against: ngircd (IRC) and python3-aiosmtpd (SMTP).
 set -euo pipefail
 
 packages=(
