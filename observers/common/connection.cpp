@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -31,6 +32,14 @@ namespace {
 
 std::string errno_text(int error) {
     return std::strerror(error);
+}
+
+bool is_localhost(std::string host) {
+    std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (!host.empty() && host.back() == '.') {
+        host.pop_back();
+    }
+    return host == "localhost" || host.ends_with(".localhost");
 }
 
 bool is_ip_literal(const std::string& host) {
@@ -265,13 +274,17 @@ Connection::Connection(const std::string& host, int port, Deadline deadline)
 
     // getaddrinfo cannot be given a time limit; a resolver that hangs is bounded only by the
     // host killing loads-notify at the deadline. Name look-ups are local or fast in practice.
+    // `localhost` and `*.localhost` are the loopback addresses without a look-up (RFC 6761), as
+    // for the runner's own requests: a minimal system may have no /etc/hosts entry for them.
+    // A null node gives exactly those (::1 and 127.0.0.1); the TLS checks still use the name.
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_protocol = IPPROTO_TCP;
     addrinfo* found = nullptr;
     const std::string service = std::to_string(port);
-    int rc = ::getaddrinfo(c.host.c_str(), service.c_str(), &hints, &found);
+    const char* node = is_localhost(c.host) ? nullptr : c.host.c_str();
+    int rc = ::getaddrinfo(node, service.c_str(), &hints, &found);
     if (rc != 0) {
         throw std::runtime_error(prefix + (rc == EAI_SYSTEM ? errno_text(errno) : ::gai_strerror(rc)));
     }
