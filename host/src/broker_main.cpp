@@ -3,10 +3,8 @@
 // gone. Exit status: 0 stopped by SIGINT/SIGTERM (or --check), 2 bad options, 3 the broker cannot
 // start (another broker on the frontend, an endpoint that cannot be bound, the database), 4
 // internal error.
-#include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -20,6 +18,7 @@
 #include "cluster/log.hpp"
 #include "cluster/observer_dispatch.hpp"
 #include "cluster/stop_signals.hpp"
+#include "module_finder.hpp"
 #include "program_main.hpp"
 #include "usage_error.hpp"
 
@@ -28,20 +27,11 @@ namespace {
 using namespace loads::host;
 namespace po = boost::program_options;
 
-// Where the broker looks for observers after its built-in ones: --observer-path, then LOADS_PATH
-// (both lists of directories separated by ':').
+// Where the broker looks for observers after its built-in ones: --observer-path, then LOADS_PATH.
 std::vector<std::filesystem::path> observer_search(const std::string& given) {
-    std::vector<std::filesystem::path> dirs;
-    const char* env = std::getenv("LOADS_PATH");
-    for (const std::string& list : {given, std::string(env != nullptr ? env : "")}) {
-        std::size_t start = 0;
-        while (start <= list.size()) {
-            const std::size_t end = std::min(list.find(':', start), list.size());
-            if (end > start) {
-                dirs.emplace_back(list.substr(start, end - start));
-            }
-            start = end + 1;
-        }
+    std::vector<std::filesystem::path> dirs = split_path_list(given);
+    for (auto& dir : loads_path()) {
+        dirs.push_back(std::move(dir));
     }
     return dirs;
 }

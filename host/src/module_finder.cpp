@@ -8,21 +8,31 @@
 
 namespace loads::host {
 
+std::vector<std::filesystem::path> split_path_list(std::string_view list) {
+    std::vector<std::filesystem::path> dirs;
+    while (!list.empty()) {
+        const auto colon = list.find(':');
+        const std::string_view entry = list.substr(0, colon);
+        if (!entry.empty()) {
+            dirs.emplace_back(std::string(entry));
+        }
+        list = colon == std::string_view::npos ? std::string_view{} : list.substr(colon + 1);
+    }
+    return dirs;
+}
+
+std::vector<std::filesystem::path> loads_path() {
+    const char* env = std::getenv("LOADS_PATH");
+    return split_path_list(env != nullptr ? env : "");
+}
+
 std::vector<std::filesystem::path> module_search_path(const std::string& test_dir) {
     std::vector<std::filesystem::path> dirs{"."};
     if (!test_dir.empty()) {
         dirs.emplace_back(test_dir);
     }
-    if (const char* env = std::getenv("LOADS_PATH")) {
-        std::string_view rest = env;
-        while (!rest.empty()) {
-            const auto colon = rest.find(':');
-            const std::string_view entry = rest.substr(0, colon);
-            if (!entry.empty()) {
-                dirs.emplace_back(std::string(entry));
-            }
-            rest = colon == std::string_view::npos ? std::string_view{} : rest.substr(colon + 1);
-        }
+    for (auto& dir : loads_path()) {
+        dirs.push_back(std::move(dir));
     }
     return dirs;
 }

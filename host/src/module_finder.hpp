@@ -3,9 +3,16 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace loads::host {
+
+/// The directories of a colon-separated list (empty entries skipped).
+std::vector<std::filesystem::path> split_path_list(std::string_view list);
+
+/// The directories of the LOADS_PATH environment variable.
+std::vector<std::filesystem::path> loads_path();
 
 /// Directories searched, in order: the current directory, --test-dir (if given), then each entry
 /// of the colon-separated LOADS_PATH environment variable.

@@ -2,7 +2,6 @@
 
 #include <cstddef>
 
-#include "abi_strings.hpp"
 #include "usage_error.hpp"
 
 namespace loads::host {
@@ -25,25 +24,18 @@ std::shared_ptr<const ObserverPlugin> ObserverPlugin::load(const std::string& na
     const PluginKind kind{"observer", LOADS_OBSERVER_SECTION, LOADS_OBSERVER_SYMBOL_PREFIX, "LOADS_OBSERVER",
                           builtin_observer_dir()};
     const LoadedRegistration loaded = load_registration(kind, name, search);
-    const fs::path& file = loaded.file;
+    const std::string file = loaded.file.string();
     const auto* d = static_cast<const loads_observer_v1*>(loaded.descriptor);
 
     check_registration_head(kind, name, loaded, 4);
     constexpr std::size_t k_v14_size = offsetof(loads_observer_v1, notify) + sizeof(d->notify);
     if (d->struct_size < k_v14_size || d->notify == nullptr ||
         (d->option_count > 0 && d->options == nullptr)) {
-        throw UsageError(file.string() + ": observer '" + name + "' has an incomplete descriptor");
-    }
-    if (text(d->name) != name) {
-        throw UsageError(file.string() + ": observer symbol '" + LOADS_OBSERVER_SYMBOL_PREFIX + name +
-                         "' describes an observer named '" + std::string(text(d->name)) + "'");
+        throw UsageError(file + ": observer '" + name + "' has an incomplete descriptor");
     }
     std::shared_ptr<ObserverPlugin> plugin(new ObserverPlugin());
-    plugin->m_name = name;
-    plugin->m_description = text(d->description);
-    plugin->m_file = file;
+    plugin->m_info = plugin_info(kind, name, loaded, d->name, d->description, d->options, d->option_count);
     plugin->m_descriptor = d;
-    plugin->m_options = declared_options(kind, name, file, d->options, d->option_count);
     return plugin;
 }
 

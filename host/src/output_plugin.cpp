@@ -2,7 +2,6 @@
 
 #include <cstddef>
 
-#include "abi_strings.hpp"
 #include "usage_error.hpp"
 
 namespace loads::host {
@@ -25,7 +24,7 @@ std::shared_ptr<const OutputPlugin> OutputPlugin::load(const std::string& name,
     const PluginKind kind{"output", LOADS_OUTPUT_SECTION, LOADS_OUTPUT_SYMBOL_PREFIX, "LOADS_OUTPUT",
                           builtin_output_dir()};
     const LoadedRegistration loaded = load_registration(kind, name, search);
-    const fs::path& file = loaded.file;
+    const std::string file = loaded.file.string();
     const auto* d = static_cast<const loads_output_v1*>(loaded.descriptor);
 
     check_registration_head(kind, name, loaded, 2);
@@ -34,18 +33,11 @@ std::shared_ptr<const OutputPlugin> OutputPlugin::load(const std::string& name,
     constexpr std::size_t k_v12_size = offsetof(loads_output_v1, finish) + sizeof(d->finish);
     if (d->struct_size < k_v12_size || d->create == nullptr || d->destroy == nullptr ||
         d->finish == nullptr || (d->option_count > 0 && d->options == nullptr)) {
-        throw UsageError(file.string() + ": output '" + name + "' has an incomplete descriptor");
-    }
-    if (text(d->name) != name) {
-        throw UsageError(file.string() + ": output symbol '" + LOADS_OUTPUT_SYMBOL_PREFIX + name +
-                         "' describes an output named '" + std::string(text(d->name)) + "'");
+        throw UsageError(file + ": output '" + name + "' has an incomplete descriptor");
     }
     std::shared_ptr<OutputPlugin> plugin(new OutputPlugin());
-    plugin->m_name = name;
-    plugin->m_description = text(d->description);
-    plugin->m_file = file;
+    plugin->m_info = plugin_info(kind, name, loaded, d->name, d->description, d->options, d->option_count);
     plugin->m_descriptor = d;
-    plugin->m_options = declared_options(kind, name, file, d->options, d->option_count);
     return plugin;
 }
 

@@ -22,19 +22,16 @@ public:
     static std::shared_ptr<const OutputPlugin> load(const std::string& name,
                                                     const std::vector<std::filesystem::path>& search);
 
-    const std::string& name() const noexcept { return m_name; }
-    const std::string& description() const noexcept { return m_description; }
-    const std::filesystem::path& file() const noexcept { return m_file; }
-    const std::vector<OutputOption>& options() const noexcept { return m_options; }
+    const std::string& name() const noexcept { return m_info.name; }
+    const std::string& description() const noexcept { return m_info.description; }
+    const std::filesystem::path& file() const noexcept { return m_info.file; }
+    const std::vector<OutputOption>& options() const noexcept { return m_info.options; }
     const loads_output_v1& descriptor() const noexcept { return *m_descriptor; }
 
 private:
     OutputPlugin() = default;
 
-    std::string m_name;
-    std::string m_description;
-    std::filesystem::path m_file;
-    std::vector<OutputOption> m_options;
+    PluginInfo m_info;
     const loads_output_v1* m_descriptor = nullptr;
 };
 

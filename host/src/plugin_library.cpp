@@ -140,10 +140,16 @@ LoadedRegistration load_registration(const PluginKind& kind, const std::string& 
     return loaded;
 }
 
-std::vector<PluginOption> declared_options(const PluginKind& kind, const std::string& name,
-                                           const fs::path& file, const loads_option_v1* options,
-                                           std::size_t count) {
-    std::vector<PluginOption> out;
+PluginInfo plugin_info(const PluginKind& kind, const std::string& name, const LoadedRegistration& loaded,
+                       loads_str registered_name, loads_str description, const loads_option_v1* options,
+                       std::size_t count) {
+    const fs::path& file = loaded.file;
+    if (text(registered_name) != name) {
+        throw UsageError(file.string() + ": " + kind.noun + " symbol '" + kind.symbol_prefix + name +
+                         "' describes " + kind.noun + " '" + std::string(text(registered_name)) + "'");
+    }
+    PluginInfo info{name, std::string(text(description)), file, {}};
+    std::vector<PluginOption>& out = info.options;
     for (std::size_t i = 0; i < count; ++i) {
         const loads_option_v1& o = options[i];
         PluginOption option{std::string(text(o.name)), std::string(text(o.help)), o.type,
@@ -164,7 +170,7 @@ std::vector<PluginOption> declared_options(const PluginKind& kind, const std::st
         option.default_value = *normalised;
         out.push_back(std::move(option));
     }
-    return out;
+    return info;
 }
 
 std::optional<std::string> normalised_option_value(std::int32_t type, const std::string& value) {

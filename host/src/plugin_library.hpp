@@ -32,6 +32,14 @@ struct PluginKind {
     std::filesystem::path builtin_dir;
 };
 
+/// What every kind of plugin knows of one it loaded.
+struct PluginInfo {
+    std::string name;
+    std::string description;
+    std::filesystem::path file;
+    std::vector<PluginOption> options;
+};
+
 /// A plugin file found and loaded: its registration pointer, read after dlopen.
 struct LoadedRegistration {
     std::filesystem::path file;
@@ -61,11 +69,12 @@ std::vector<std::string> plugin_names_in(const std::filesystem::path& dir);
 LoadedRegistration load_registration(const PluginKind& kind, const std::string& name,
                                      const std::vector<std::filesystem::path>& search);
 
-/// The options a plugin declares, checked (names, types, defaults of their type).
-/// @throws UsageError naming `file` and the plugin.
-std::vector<PluginOption> declared_options(const PluginKind& kind, const std::string& name,
-                                           const std::filesystem::path& file, const loads_option_v1* options,
-                                           std::size_t count);
+/// Checks that the registration of `name` describes a plugin of that name and reads its
+/// description and the options it declares (names, types, defaults of their type).
+/// @throws UsageError naming the file and the plugin.
+PluginInfo plugin_info(const PluginKind& kind, const std::string& name, const LoadedRegistration& loaded,
+                       loads_str registered_name, loads_str description, const loads_option_v1* options,
+                       std::size_t count);
 
 /// `value` as an option of `type` receives it ("yes" → "true" for BOOL), or nothing when it is not
 /// one (an INT that is not an integer...).

@@ -26,6 +26,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "text.hpp"
+
 namespace loads::observers {
 
 namespace {
@@ -35,7 +37,7 @@ std::string errno_text(int error) {
 }
 
 bool is_localhost(std::string host) {
-    std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
+    host = ascii_lower(host);
     if (!host.empty() && host.back() == '.') {
         host.pop_back();
     }

@@ -6,6 +6,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "text.hpp"
+
 namespace loads::observers::email {
 
 namespace {
@@ -31,16 +33,6 @@ bool is_atext(char c) {
 
 bool is_space(char c) {
     return c == ' ' || c == '\t';
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && is_space(s.front())) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && is_space(s.back())) {
-        s.remove_suffix(1);
-    }
-    return s;
 }
 
 bool valid_dot_atom(std::string_view s) {

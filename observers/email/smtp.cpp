@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "email_message.hpp"
+#include "text.hpp"
 
 namespace loads::observers::email {
 
@@ -15,17 +16,6 @@ constexpr std::size_t k_max_reply_lines = 200;
 constexpr std::size_t k_max_reply_text = 400;
 // How long the reply to QUIT may take once the message is delivered.
 constexpr std::chrono::milliseconds k_quit_wait{2000};
-
-std::string printable(std::string_view s) {
-    std::string out;
-    for (char c : s) {
-        const unsigned char u = static_cast<unsigned char>(c);
-        if (u >= 32 && u != 127) {
-            out += c;
-        }
-    }
-    return out;
-}
 
 std::string upper(std::string_view s) {
     std::string out(s);

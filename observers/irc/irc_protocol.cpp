@@ -128,19 +128,6 @@ std::string strip_line_breaks(std::string_view s) {
     return out;
 }
 
-std::string printable(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (const char c : s) {
-        if (c == '\t') {
-            out += ' ';
-        } else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
-            out += c;
-        }
-    }
-    return out;
-}
-
 std::vector<std::string> split_text(std::string_view text, std::size_t max_bytes) {
     if (max_bytes == 0) {
         throw std::invalid_argument("split_text: max_bytes must not be 0");

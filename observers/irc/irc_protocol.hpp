@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "text.hpp"
+
 namespace loads::observers::irc {
 
 /// One line from the server: "[@tags] [:prefix] COMMAND param... [:trailing]".
@@ -34,8 +36,8 @@ Message parse_message(std::string_view line);
 std::string strip_line_breaks(std::string_view s);
 
 /// `s` made one line of plain text for an error message: control characters (IRC formatting
-/// codes, stray CR) removed.
-std::string printable(std::string_view s);
+/// codes, stray CR) removed (the observers' common helper).
+using observers::printable;
 
 /// Cuts `text` into pieces of at most `max_bytes` bytes, at spaces where it can (the space at a cut
 /// is dropped) and otherwise between two UTF-8 characters, never inside one. Empty pieces are

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include <loads/plugin_options.hpp>
+
 #include "report_text.hpp"
 
 namespace loads::observers::webhook {
@@ -15,16 +17,6 @@ namespace {
 using loads::outputs::iso8601;
 using loads::outputs::json_number;
 using loads::outputs::json_string;
-
-std::string_view view(loads_str s) {
-    return s.ptr == nullptr ? std::string_view() : std::string_view(s.ptr, s.len);
-}
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-    return out;
-}
 
 // RFC 9110 token characters: what a header name may hold.
 bool is_tchar(unsigned char c) {
@@ -65,25 +57,8 @@ constexpr std::size_t k_problems_shown = 10;
 
 namespace detail {
 
-std::string trim(std::string_view s) {
-    const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && space(s.front())) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && space(s.back())) {
-        s.remove_suffix(1);
-    }
-    return std::string(s);
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(),
-                      [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
-}
-
 std::size_t chunk_size(std::string_view line) {
-    const std::string digits = trim(line.substr(0, line.find(';')));
+    const std::string digits(trim(line.substr(0, line.find(';'))));
     if (digits.empty() || digits.size() > 15 ||
         !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isxdigit(c) != 0; })) {
         throw std::runtime_error("bad chunk size '" + first_line(line, 40) + "'");
@@ -110,7 +85,7 @@ std::string Url::display() const {
 }
 
 Url parse_url(std::string_view text) {
-    const std::string trimmed = detail::trim(text);
+    const std::string trimmed(trim(text));
     text = trimmed;
     if (text.empty()) {
         throw std::invalid_argument("no URL: set --observer-webhook-url");
@@ -119,7 +94,7 @@ Url parse_url(std::string_view text) {
     if (sep == std::string_view::npos) {
         throw std::invalid_argument("invalid URL: expected http://HOST[:PORT]/PATH or https://...");
     }
-    const std::string scheme = lower(text.substr(0, sep));
+    const std::string scheme = ascii_lower(text.substr(0, sep));
     Url url;
     if (scheme == "https") {
         url.https = true;
@@ -198,20 +173,20 @@ Url parse_url(std::string_view text) {
 
 Header parse_header(std::string_view text) {
     const std::size_t colon = text.find(':');
-    const std::string name = detail::trim(text.substr(0, colon == std::string_view::npos ? 0 : colon));
+    const std::string name(trim(text.substr(0, colon == std::string_view::npos ? 0 : colon)));
     if (colon == std::string_view::npos || name.empty() ||
         !std::all_of(name.begin(), name.end(), [](unsigned char c) { return is_tchar(c); })) {
         // The value is not repeated: it is likely a token.
         throw std::invalid_argument("invalid header: expected 'Name: value'");
     }
-    Header header{name, detail::trim(text.substr(colon + 1))};
+    Header header{name, std::string(trim(text.substr(colon + 1)))};
     // A CR or LF would smuggle more headers (or a second request) into the POST.
     if (std::any_of(header.value.begin(), header.value.end(),
                     [](unsigned char c) { return is_control(c) && c != '\t'; })) {
         throw std::invalid_argument("invalid header '" + name + "': its value contains control characters");
     }
     for (const char* own : {"host", "content-length", "content-type", "transfer-encoding", "connection"}) {
-        if (detail::iequals(name, own)) {
+        if (iequals(name, own)) {
             throw std::invalid_argument("header '" + name + "' is set by the webhook observer itself");
         }
     }
@@ -220,16 +195,16 @@ Header parse_header(std::string_view text) {
 
 std::string build_body(const loads_run_summary& run) {
     const double seconds = std::max(0.0, double(run.ended_us - run.started_us) / 1e6);
-    std::string text(view(run.text));
+    std::string text(loads::text(run.text));
     if (text.empty()) {
         // Hosts always send the sentence; a document without `text` would show nothing in a chat.
-        text = "Run " + std::string(view(run.run_id)) + " of " + std::string(view(run.fqn)) + ": " +
-               std::string(view(run.status)) + ".";
+        text = "Run " + std::string(loads::text(run.run_id)) + " of " + std::string(loads::text(run.fqn)) +
+               ": " + std::string(loads::text(run.status)) + ".";
     }
     std::string out = "{\"text\": " + json_string(text);
-    out += ", \"run_id\": " + json_string(view(run.run_id));
-    out += ", \"fqn\": " + json_string(view(run.fqn));
-    out += ", \"status\": " + json_string(view(run.status));
+    out += ", \"run_id\": " + json_string(loads::text(run.run_id));
+    out += ", \"fqn\": " + json_string(loads::text(run.fqn));
+    out += ", \"status\": " + json_string(loads::text(run.status));
     out += ", \"started\": " + json_string(iso8601(run.started_us));
     out += ", \"ended\": " + json_string(iso8601(run.ended_us));
     out += ", \"started_epoch\": " + epoch_seconds(run.started_us);
@@ -260,7 +235,7 @@ std::string build_body(const loads_run_summary& run) {
         }
         out += "}, \"counters\": {";
         for (std::size_t i = 0; i < t.counter_count; ++i) {
-            out += (i ? ", " : "") + json_string(view(t.counters[i].name)) + ": " +
+            out += (i ? ", " : "") + json_string(loads::text(t.counters[i].name)) + ": " +
                    std::to_string(t.counters[i].value);
         }
         out += "}, \"problems\": [";
@@ -268,23 +243,24 @@ std::string build_body(const loads_run_summary& run) {
             const loads_problem& p = *t.problems[i];
             out += std::string(i ? ", " : "") +
                    "{\"kind\": " + (p.kind == LOADS_STATUS_FAILURE ? "\"failure\"" : "\"error\"") +
-                   ", \"type\": " + json_string(view(p.error_type)) +
-                   ", \"message\": " + json_string(view(p.message)) +
-                   ", \"location\": " + json_string(view(p.location)) + ", \"count\": " + u(p.count) + "}";
+                   ", \"type\": " + json_string(loads::text(p.error_type)) +
+                   ", \"message\": " + json_string(loads::text(p.message)) +
+                   ", \"location\": " + json_string(loads::text(p.location)) + ", \"count\": " + u(p.count) +
+                   "}";
         }
         out += "], \"problem_kinds\": " + u(t.problem_count);
     }
     out += ", \"agents\": [";
     for (std::size_t i = 0; i < run.agent_count; ++i) {
         const loads_agent_report& a = *run.agents[i];
-        out += std::string(i ? ", " : "") + "{\"id\": " + json_string(view(a.agent_id)) +
-               ", \"hostname\": " + json_string(view(a.hostname)) +
-               ", \"state\": " + json_string(view(a.state)) +
-               ", \"message\": " + json_string(view(a.message)) +
+        out += std::string(i ? ", " : "") + "{\"id\": " + json_string(loads::text(a.agent_id)) +
+               ", \"hostname\": " + json_string(loads::text(a.hostname)) +
+               ", \"state\": " + json_string(loads::text(a.state)) +
+               ", \"message\": " + json_string(loads::text(a.message)) +
                ", \"changed\": " + json_string(iso8601(a.changed_us)) + "}";
     }
-    out += "], \"node\": " + json_string(view(run.node));
-    out += ", \"version\": " + json_string(view(run.version));
+    out += "], \"node\": " + json_string(loads::text(run.node));
+    out += ", \"version\": " + json_string(loads::text(run.version));
     return out + "}";
 }
 
@@ -325,13 +301,13 @@ StatusLine parse_status_line(std::string_view line) {
 std::string first_line(std::string_view body, std::size_t max) {
     std::string line;
     for (char c : body) {
-        if (c == '\n' && !detail::trim(line).empty()) {
+        if (c == '\n' && !trim(line).empty()) {
             break;
         }
         // Control characters would break the one-line message or a terminal.
         line += is_control(static_cast<unsigned char>(c)) ? ' ' : c;
     }
-    line = detail::trim(line);
+    line = std::string(trim(line));
     if (line.size() > max) {
         std::size_t cut = max;
         // Never cut inside a UTF-8 sequence.

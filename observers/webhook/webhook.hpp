@@ -14,6 +14,7 @@
 #include <loads/abi.h>
 
 #include "connection.hpp"
+#include "text.hpp"
 
 namespace loads::observers::webhook {
 
@@ -78,8 +79,6 @@ constexpr std::size_t k_body_limit = 4096;
 std::string first_line(std::string_view body, std::size_t max = 200);
 
 namespace detail {
-std::string trim(std::string_view s);
-bool iequals(std::string_view a, std::string_view b);
 /// The chunk size at the start of a chunk-size line ("1a;ext=1" -> 26). @throws std::runtime_error
 std::size_t chunk_size(std::string_view line);
 }  // namespace detail
@@ -112,9 +111,9 @@ Response read_response(Stream& stream, Deadline deadline) {
             if (colon == std::string::npos) {
                 continue;  // not a header (an obsolete folded line): nothing we need
             }
-            const std::string name = detail::trim(std::string_view(line).substr(0, colon));
-            const std::string value = detail::trim(std::string_view(line).substr(colon + 1));
-            if (detail::iequals(name, "content-length")) {
+            const std::string name(trim(std::string_view(line).substr(0, colon)));
+            const std::string value(trim(std::string_view(line).substr(colon + 1)));
+            if (iequals(name, "content-length")) {
                 try {
                     std::size_t used = 0;
                     content_length = std::stoll(value, &used);
@@ -124,9 +123,9 @@ Response read_response(Stream& stream, Deadline deadline) {
                 } catch (const std::exception&) {
                     throw std::runtime_error("bad Content-Length '" + value + "'");
                 }
-            } else if (detail::iequals(name, "transfer-encoding")) {
-                chunked = value.size() >= 7 && detail::iequals(value.substr(value.size() - 7), "chunked");
-            } else if (detail::iequals(name, "location")) {
+            } else if (iequals(name, "transfer-encoding")) {
+                chunked = value.size() >= 7 && iequals(value.substr(value.size() - 7), "chunked");
+            } else if (iequals(name, "location")) {
                 response.location = value;
             }
         }
