@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "abi_strings.hpp"
+#include "log.hpp"
 #include "notification.hpp"
 #include "observer_plugin.hpp"
 #include "process_info.hpp"
@@ -26,18 +27,12 @@ using namespace loads::host;
 
 constexpr std::size_t k_max_request = 64 * 1024 * 1024;
 
-std::string one_line(std::string s) {
-    for (char& c : s) {
-        if (c == '\n' || c == '\r') {
-            c = ' ';
-        }
-    }
-    return s;
-}
+// Past this, an observer's message is cut: it is one line in a terminal or a log.
+constexpr std::size_t k_max_message = 2000;
 
 int report(const std::string& path, bool ok, const std::string& message) {
     std::ofstream out(path, std::ios::trunc);
-    out << (ok ? "ok" : "failed") << '\n' << one_line(message) << '\n';
+    out << (ok ? "ok" : "failed") << '\n' << log_text(message, k_max_message) << '\n';
     out.flush();
     return ok ? 0 : 1;
 }
@@ -150,7 +145,7 @@ int main(int argc, char** argv) {
         // A request this copy of loads cannot serve (unknown observer, bad value): the observer's
         // failure, in one line.
         if (args.size() == 4) {
-            return report(args[3], false, e.what()) == 0 ? 0 : 2;
+            report(args[3], false, e.what());
         }
         std::cerr << "loads-notify: " << e.what() << '\n';
         return 2;
