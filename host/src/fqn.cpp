@@ -42,6 +42,27 @@ std::string Fqn::symbol() const {
     return std::string(LOADS_TEST_SYMBOL_PREFIX) + klass + "__" + test;
 }
 
+Fqn external_test_name(std::string_view text) {
+    if (text.empty() || text.size() > 1024 || text.front() == '-') {
+        throw UsageError(
+            "invalid test name '" + std::string(text.substr(0, 100)) +
+            "': expected the name the external runner understands (1 to 1024 bytes, not starting "
+            "with '-')");
+    }
+    for (const char c : text) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+            throw UsageError("invalid test name: it holds a control character");
+        }
+    }
+    try {
+        return parse_fqn(text);
+    } catch (const UsageError&) {
+        Fqn whole;
+        whole.module = std::string(text);
+        return whole;
+    }
+}
+
 void check_module_name(std::string_view module) {
     for (std::string_view part : split_dots(module)) {
         if (!is_identifier(part, true)) {

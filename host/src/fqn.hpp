@@ -13,13 +13,21 @@ struct Fqn {
 
     /// Symbol the SDK exports for this test.
     std::string symbol() const;
-    std::string str() const { return module + "." + klass + "." + test; }
+    /// The name as given: `module.Class.test`, or an external runner's name that is not one
+    /// (klass and test empty, the whole name in module).
+    std::string str() const { return klass.empty() ? module : module + "." + klass + "." + test; }
 };
 
 /// Parses `module.Class.test`. The last two parts are the class and the method; what comes
 /// before is the module. Every part must be a C identifier (module parts may also hold '-').
 /// @throws UsageError with a one-line explanation.
 Fqn parse_fqn(std::string_view text);
+
+/// The name of a test an external runner (--test-runner) runs: whatever that runner understands
+/// (`tests.test_site.TestSite.test_es`, `javascript_tests.js`), split as parse_fqn does when it
+/// has that shape. It must be printable text of at most 1024 bytes that does not start with '-'.
+/// @throws UsageError.
+Fqn external_test_name(std::string_view text);
 
 /// Checks a module name as given to --list. @throws UsageError.
 void check_module_name(std::string_view module);

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -20,7 +21,9 @@
 #include "cluster/cluster_admin.hpp"
 #include "cluster/protocol.hpp"
 #include "cluster/remote_run.hpp"
+#include "command_template.hpp"
 #include "crash_report.hpp"
+#include "external_engine.hpp"
 #include "fd_limit.hpp"
 #include "fqn.hpp"
 #include "module_finder.hpp"
@@ -103,12 +106,12 @@ void create_outputs(const Options& options, OutputHub& hub) {
 // The observers named with --observer hear of the run once it is over and reported (the original
 // only told them of distributed runs). Their fate is reported, one line each, and never changes
 // the run's exit status.
-void tell_observers(const Options& options, const RunReport& report) {
+void tell_observers(const Options& options, const RunReport& report, const std::string& run_id) {
     if (options.observers.empty()) {
         return;
     }
     Notification n;
-    n.run_id = new_run_id();
+    n.run_id = run_id;
     n.fqn = report.fqn;
     n.status = report.interrupted ? "interrupted" : "completed";
     n.started = std::chrono::duration<double>(report.started.time_since_epoch()).count();
@@ -137,6 +140,28 @@ void tell_observers(const Options& options, const RunReport& report) {
     } catch (const std::exception& e) {
         std::cerr << "loads-runner: the observers could not be told: " << e.what() << '\n';
     }
+}
+
+// What the external runner's processes are started with: the command split and {test} filled
+// in, where they run, and who they say they are.
+ExternalPlan external_plan(const Options& options, const Fqn& fqn, const std::string& run_id) {
+    ExternalPlan p;
+    p.command = expand_test(split_command_line(options.test_runner), fqn.str());
+    p.cwd = options.test_dir.empty() ? std::filesystem::current_path()
+                                     : std::filesystem::absolute(options.test_dir);
+    p.process_timeout = std::chrono::milliseconds(std::llround(options.external_process_timeout * 1000));
+    const bool agent_mode = !options.agent_id.empty();
+    // On an agent --zmq-receiver is the broker's: the processes get a private receiver of this
+    // runner, which forwards per-second aggregates like any agent's runner.
+    p.receiver = agent_mode ? std::string() : options.zmq_receiver;
+    p.run_id = run_id;
+    p.agent_id = agent_mode ? options.agent_id : "local";
+    if (agent_mode) {
+        // Beside the runner's own log in the run's directory, where the agent keeps (and prunes)
+        // what its runs leave.
+        p.log_dir = std::filesystem::current_path() / "external-logs";
+    }
+    return p;
 }
 
 int run(const std::vector<std::string>& args) {
@@ -181,13 +206,24 @@ int run(const std::vector<std::string>& args) {
     if (options.fqn.empty()) {
         throw UsageError("no test given: expected module.Class.test (see --help)");
     }
-    RunPlan plan = make_plan(options);
-    const Fqn fqn = parse_fqn(options.fqn);
+    // Agent mode: the runner loads-agent started for its part of a distributed run.
+    const bool agent_mode = !options.agent_id.empty();
+    const std::string run_id = agent_mode ? options.run_id : new_run_id();
+    const bool external = !options.test_runner.empty();
+    RunPlan plan = make_plan(options, /*with_tls=*/!external);
+    const Fqn fqn = external ? external_test_name(options.fqn) : parse_fqn(options.fqn);
     plan.fqn = fqn.str();
 
-    // 2. The plugin, kept loaded until the process exits.
-    const auto module = PluginModule::load(find_module(fqn.module, module_search_path(options.test_dir)));
-    plan.test = module->resolve(fqn);
+    // 2. The plugin, kept loaded until the process exits; or the external runner's command and
+    // the socket its processes report to.
+    std::shared_ptr<PluginModule> module;
+    std::unique_ptr<ExternalEngine> external_engine;
+    if (external) {
+        external_engine = std::make_unique<ExternalEngine>(external_plan(options, fqn, run_id), std::cerr);
+    } else {
+        module = PluginModule::load(find_module(fqn.module, module_search_path(options.test_dir)));
+        plan.test = module->resolve(fqn);
+    }
 
     // 3. Room for every user's socket.
     std::uint64_t peak_users = 0;
@@ -205,14 +241,16 @@ int run(const std::vector<std::string>& args) {
     RunEngine engine;
     // Agent mode: the figures also go to the broker, every second and at the end.
     std::unique_ptr<ResultRelay> relay;
-    if (!options.zmq_receiver.empty()) {
+    if (agent_mode) {
         relay = std::make_unique<ResultRelay>(hub, options.zmq_receiver, options.run_id, options.agent_id);
     }
     RunListener& listener = relay ? static_cast<RunListener&>(*relay) : hub;
     hub.start(std::make_shared<const RunInfo>(fqn, plan, std::chrono::system_clock::now(), options.all));
-    RunReport report = engine.run(plan, listener, g_interrupted);
+    RunReport report = external_engine ? external_engine->run(plan, listener, g_interrupted)
+                                       : engine.run(plan, listener, g_interrupted);
     report.fqn = fqn.str();
-    RunStats last_interval = engine.take_last_interval();
+    RunStats last_interval =
+        external_engine ? external_engine->take_last_interval() : engine.take_last_interval();
     const bool relayed = !relay || relay->send_final(last_interval, report);
 
     // 5. Every output writes its report, even after a Ctrl-C: nothing measured is lost.
@@ -225,7 +263,7 @@ int run(const std::vector<std::string>& args) {
     }
     // An agent's runner reports to the broker, which tells the run's observers itself.
     if (!relay) {
-        tell_observers(options, report);
+        tell_observers(options, report, run_id);
     }
 
     // 6. The seed's rule: any failure or error makes the run fail.

@@ -143,7 +143,9 @@ std::vector<ObserverResult> call_observers(const Notification& n, const std::vec
                 {program,
                  {c.request.string(), c.name, std::to_string(deadline_us), c.result.string()},
                  cwd,
-                 c.log});
+                 c.log,
+                 {},
+                 false});
         } catch (const std::exception& e) {
             c.start_error = std::string("cannot start ") + program + ": " + e.what();
         }

@@ -68,7 +68,9 @@ Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlu
         ("ca-file", po::value(&o.ca_file), "PEM file of CA certificates trusted besides the system's")
         ("test-dir", po::value(&o.test_dir), "directory searched for test plugins (and output plugins) after the current one")
         ("list", po::value(&o.list_module), "list the tests of a module without running any of its code")
-        ("zmq-receiver", po::value(&o.zmq_receiver), "agent mode: ZeroMQ endpoint the figures are pushed to every second instead of being only shown (loads-agent sets it)")
+        ("test-runner", po::value(&o.test_runner), "command line of an external runner (any language, the original's ZeroMQ/JSON protocol), started once per user per cycle; {test} is replaced by the test's name, e.g. \"python3 runner.py {test}\"")
+        ("external-process-timeout", po::value(&o.external_process_timeout), "seconds an external runner may take per hit (or past --duration) before it is terminated (default 2)")
+        ("zmq-receiver", po::value(&o.zmq_receiver), "with --test-runner: the ZeroMQ endpoint the external runners push to (default: a private ipc socket); in agent mode (--agent-id, set by loads-agent): where the figures are pushed every second")
         ("run-id", po::value(&o.run_id), "agent mode: the run the figures belong to")
         ("agent-id", po::value(&o.agent_id), "agent mode: the agent that measured them")
         ("agents,a", po::value(&o.agents), "run on this many agents of the cluster (each runs the whole plan)")
@@ -200,6 +202,15 @@ std::vector<std::pair<std::string, std::string>> describe_run_options(const Opti
         {"quiet", o.quiet ? "true" : "false"},
         {"zmq-receiver", o.zmq_receiver},
     };
+}
+
+// The external runner's options join the run's description only when one is used, so a plugin
+// run's reports keep the same option list.
+void describe_external_options(const Options& o, std::vector<std::pair<std::string, std::string>>& all) {
+    if (!o.test_runner.empty()) {
+        all.emplace_back("test-runner", o.test_runner);
+        all.emplace_back("external-process-timeout", number_text(o.external_process_timeout));
+    }
 }
 
 void check_plugin_value(const PluginOption& option, const std::string& key, std::string& value) {
@@ -438,7 +449,25 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
             }
         }
     }
+    if (!(o.external_process_timeout > 0) || o.external_process_timeout > 86400) {
+        throw UsageError("--external-process-timeout must be a number of seconds > 0, at most 86400");
+    }
+    if (!o.agent_id.empty() && o.zmq_receiver.empty()) {
+        throw UsageError(
+            "--agent-id is agent mode (what loads-agent starts): --zmq-receiver must say where the figures "
+            "go");
+    }
+    if (!o.zmq_receiver.empty() && o.agent_id.empty()) {
+        if (o.test_runner.empty()) {
+            throw UsageError("--zmq-receiver is the external runners' endpoint: it goes with --test-runner");
+        }
+        if (o.agents > 0) {
+            throw UsageError(
+                "--zmq-receiver cannot be chosen for a distributed run: each agent's runner has its own");
+        }
+    }
     o.all = describe_run_options(o);
+    describe_external_options(o, o.all);
     for (const auto& [key, value] : o.output_values) {
         o.all.emplace_back(key, value);
     }

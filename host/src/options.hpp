@@ -25,9 +25,15 @@ struct Options {
     std::string list_module;
     std::string test_dir;
     std::string ca_file;
-    std::string zmq_receiver;  ///< Agent mode: where the figures go (set by loads-agent).
-    std::string run_id;        ///< Agent mode: the run they belong to; with --attach, the run to attach to.
-    std::string agent_id;      ///< Agent mode: who measured them.
+    /// With --test-runner: the endpoint the external runners push to (empty: a private one).
+    /// In agent mode (--agent-id): where the figures go (set by loads-agent).
+    std::string zmq_receiver;
+    std::string run_id;    ///< Agent mode: the run they belong to; with --attach, the run to attach to.
+    std::string agent_id;  ///< Agent mode: who measured them.
+    /// --test-runner: the command line of an external runner ({test} is the test's name); empty
+    /// for a test plugin.
+    std::string test_runner;
+    double external_process_timeout = 2;  ///< Seconds an external process may overrun, per hit.
 
     // Distributed runs (issue 5): the cluster's broker and what to ask of it.
     unsigned agents = 0;                                ///< --agents: 0 for a local run.

@@ -19,6 +19,16 @@ public:
 
     void begin_test(std::uint32_t series, std::uint32_t hit);
     void hit(std::string_view method, std::string_view url, int status, std::uint64_t elapsed_us);
+    /// A hit whose request was sent at `started_us` (microseconds since the epoch), as an external
+    /// runner reports it.
+    void hit(std::string_view method, std::string_view url, int status, std::uint64_t elapsed_us,
+             std::int64_t started_us);
+    /// Moves the user to another place in its plan without starting a test: an external runner
+    /// says where it stands on every message, whatever the order they arrive in.
+    void move_to(std::uint32_t series, std::uint32_t hit) noexcept {
+        m_place.series = series;
+        m_place.hit = hit;
+    }
     void success();
     void problem(ProblemKind kind, std::string_view type, std::string_view message, std::string_view file,
                  std::uint32_t line);

@@ -87,6 +87,7 @@ void RunStats::add_totals(const Totals& t) noexcept {
     m_totals.sockets_opened += t.sockets_opened;
     m_totals.sockets_closed += t.sockets_closed;
     m_totals.socket_bytes += t.socket_bytes;
+    m_totals.malformed_messages += t.malformed_messages;
 }
 
 void RunStats::add_url(std::string_view url, const UrlStats& s) {
@@ -124,7 +125,7 @@ void RunStats::clear() {
 bool RunStats::empty() const noexcept {
     return m_latency.count() == 0 && m_counters.empty() && m_problems.empty() && m_totals.successes == 0 &&
            m_totals.tests_finished == 0 && m_totals.cancelled == 0 && m_totals.sockets_opened == 0 &&
-           m_totals.sockets_closed == 0 && m_totals.socket_bytes == 0;
+           m_totals.sockets_closed == 0 && m_totals.socket_bytes == 0 && m_totals.malformed_messages == 0;
 }
 
 }  // namespace loads::host

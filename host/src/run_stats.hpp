@@ -68,6 +68,8 @@ public:
     void record_socket_opened() noexcept { ++m_totals.sockets_opened; }
     void record_socket_closed() noexcept { ++m_totals.sockets_closed; }
     void record_socket_bytes(std::uint64_t bytes) noexcept { m_totals.socket_bytes += bytes; }
+    /// A message from an external runner (--test-runner) that could not be used.
+    void record_malformed_message() noexcept { ++m_totals.malformed_messages; }
 
     /// The plain counts of a RunStats, as one struct (for the wire format).
     struct Totals {
@@ -78,7 +80,8 @@ public:
         std::uint64_t cancelled = 0;
         std::uint64_t sockets_opened = 0;
         std::uint64_t sockets_closed = 0;
-        std::uint64_t socket_bytes = 0;  ///< Payload bytes received on web sockets.
+        std::uint64_t socket_bytes = 0;        ///< Payload bytes received on web sockets.
+        std::uint64_t malformed_messages = 0;  ///< External runners' messages that were ignored.
     };
     Totals totals() const noexcept { return m_totals; }
 
@@ -112,6 +115,7 @@ public:
     std::uint64_t sockets_opened() const noexcept { return m_totals.sockets_opened; }
     std::uint64_t sockets_closed() const noexcept { return m_totals.sockets_closed; }
     std::uint64_t socket_bytes() const noexcept { return m_totals.socket_bytes; }
+    std::uint64_t malformed_messages() const noexcept { return m_totals.malformed_messages; }
 
 private:
     void add_problem(const ProblemKey& key, std::uint64_t count);

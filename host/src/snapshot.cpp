@@ -51,6 +51,7 @@ StatsView::StatsView(const RunStats& s) {
     m_view.sockets_opened = s.sockets_opened();
     m_view.sockets_closed = s.sockets_closed();
     m_view.socket_bytes = s.socket_bytes();
+    m_view.malformed_messages = s.malformed_messages();
     m_view.latency = latency_view(s.latency(), m_buckets);
     fill_statuses(s.statuses(), m_statuses);
     m_view.statuses = m_statuses.data();

@@ -7,7 +7,7 @@
 namespace loads::host {
 namespace {
 
-constexpr std::string_view k_magic = "LDS1";  // loads stats, format 1
+constexpr std::string_view k_magic = "LDS2";  // loads stats, format 2 (1 had no malformed_messages)
 constexpr std::size_t k_max_text = 1 << 20;   // one URL, message or counter name
 
 class Writer {
@@ -136,7 +136,7 @@ std::string encode_stats(const RunStats& s) {
     w.raw(k_magic);
     const RunStats::Totals t = s.totals();
     for (std::uint64_t v : {t.successes, t.failures, t.errors, t.tests_finished, t.cancelled,
-                            t.sockets_opened, t.sockets_closed, t.socket_bytes}) {
+                            t.sockets_opened, t.sockets_closed, t.socket_bytes, t.malformed_messages}) {
         w.u64(v);
     }
     write_histogram(w, s.latency());
@@ -182,7 +182,7 @@ std::string decode_stats(std::string_view bytes, RunStats& into) {
     }
     RunStats::Totals t;
     for (std::uint64_t* v : {&t.successes, &t.failures, &t.errors, &t.tests_finished, &t.cancelled,
-                             &t.sockets_opened, &t.sockets_closed, &t.socket_bytes}) {
+                             &t.sockets_opened, &t.sockets_closed, &t.socket_bytes, &t.malformed_messages}) {
         *v = r.u64();
     }
     LatencyHistogram latency;

@@ -143,6 +143,9 @@ std::string totals(const loads_stats& t, double elapsed) {
         out += tile("Cancelled", grouped(t.cancelled));
     }
     out += tile("Web sockets", grouped(t.sockets_opened));
+    if (LOADS_HAS_FIELD(&t, loads_stats, malformed_messages) && t.malformed_messages > 0) {
+        out += tile("Malformed messages", grouped(t.malformed_messages), true);
+    }
     if (t.socket_bytes > 0) {
         out += tile("Socket bytes", grouped(t.socket_bytes));
     }

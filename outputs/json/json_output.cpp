@@ -85,7 +85,9 @@ public:
                ",\n    \"errors\": " + u(t.errors) + ",\n    \"cancelled\": " + u(t.cancelled) +
                ",\n    \"sockets_opened\": " + u(t.sockets_opened) +
                ",\n    \"sockets_closed\": " + u(t.sockets_closed) +
-               ",\n    \"socket_bytes\": " + u(t.socket_bytes) + "\n  },\n";
+               ",\n    \"socket_bytes\": " + u(t.socket_bytes) + ",\n    \"malformed_messages\": " +
+               u(LOADS_HAS_FIELD(&t, loads_stats, malformed_messages) ? t.malformed_messages : 0) +
+               "\n  },\n";
         out += "  \"rates\": {\n    \"requests_per_second\": " +
                json_number(seconds > 0 ? double(t.hits) / seconds : 0.0) + ",\n    \"tests_per_second\": " +
                json_number(seconds > 0 ? double(t.tests_finished) / seconds : 0.0) +

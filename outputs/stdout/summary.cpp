@@ -82,6 +82,10 @@ std::string format_summary(const loads_stats& s, double duration_seconds, std::i
     out += format("Success: %llu\n", static_cast<unsigned long long>(s.successes));
     out += format("Errors: %llu\n", static_cast<unsigned long long>(s.errors));
     out += format("Failures: %llu\n", static_cast<unsigned long long>(s.failures));
+    // Only external runners (--test-runner) send messages, so the line only appears for them.
+    if (LOADS_HAS_FIELD(&s, loads_stats, malformed_messages) && s.malformed_messages > 0) {
+        out += format("Malformed messages: %llu\n", static_cast<unsigned long long>(s.malformed_messages));
+    }
     out += "\n";
 
     if (s.hits > 0 && s.url_count > 0) {

@@ -9,7 +9,7 @@ def decode_stats(data):
     """An encoded RunStats (host/src/stats_codec.cpp), read independently: totals, the latency
     histogram as {bucket index: count} with its sum/min/max, per-URL hits and counters."""
     pos = 4
-    assert data[:4] == b"LDS1", data[:4]
+    assert data[:4] == b"LDS2", data[:4]
 
     def take(fmt):
         nonlocal pos
@@ -33,8 +33,8 @@ def decode_stats(data):
         return {"sum": total, "min": low, "max": high, "buckets": buckets}
 
     names = ["successes", "failures", "errors", "tests_finished", "cancelled", "sockets_opened",
-             "sockets_closed", "socket_bytes"]
-    out = dict(zip(names, take("8Q")))
+             "sockets_closed", "socket_bytes", "malformed_messages"]
+    out = dict(zip(names, take("9Q")))
     out["latency"] = histogram()
     out["hits"] = sum(out["latency"]["buckets"].values())
     out["urls"] = {}

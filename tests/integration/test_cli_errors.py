@@ -49,11 +49,11 @@ class CliErrors(harness.TestCase):
 
     def test_other_abi_major_is_refused(self):
         r = harness.run("abi_major2.Future.test_x")
-        self.assertUsageError(r, "built for loads ABI 2.0", "supports ABI 1.4")
+        self.assertUsageError(r, "built for loads ABI 2.0", "supports ABI 1.5")
 
     def test_newer_abi_minor_is_refused(self):
         r = harness.run("abi_minor_newer.Newer.test_x")
-        self.assertUsageError(r, "built for loads ABI 1.99", "supports ABI 1.4")
+        self.assertUsageError(r, "built for loads ABI 1.99", "supports ABI 1.5")
 
     def test_open_files_limit_too_low_is_a_clear_error(self):
         import resource

@@ -210,7 +210,7 @@ class MalformedMessages(cluster.ClusterTestCase):
         recv = connect(zmq.PUSH, e["receiver"])
         for frames in ([b"loads-stats"], [b"other", b"{}", b""],
                        [b"loads-stats", b"not json", b""],
-                       [b"loads-stats", b'{"run_id": "r", "agent_id": "a", "seq": 0, "final": true}', b"LDS1junk"],
+                       [b"loads-stats", b'{"run_id": "r", "agent_id": "a", "seq": 0, "final": true}', b"LDS2junk"],
                        [b"loads-stats", b'{"run_id": "r", "agent_id": "a", "seq": -1, "final": true}', b""]):
             recv.send_multipart(frames)
         time.sleep(1.0)

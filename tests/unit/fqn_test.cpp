@@ -101,3 +101,22 @@ TEST_CASE("check_module_name") {
         CHECK_THROWS_AS(check_module_name(bad), UsageError);
     }
 }
+
+TEST_CASE("external_test_name takes what an external runner understands") {
+    using loads::host::external_test_name;
+    const Fqn dotted = external_test_name("tests.test_site.TestSite.test_es");
+    CHECK(dotted.module == "tests.test_site");
+    CHECK(dotted.klass == "TestSite");
+    CHECK(dotted.test == "test_es");
+    CHECK(dotted.str() == "tests.test_site.TestSite.test_es");
+    // loads.js takes a file name: kept whole.
+    const Fqn file = external_test_name("javascript_tests.js");
+    CHECK(file.module == "javascript_tests.js");
+    CHECK(file.klass.empty());
+    CHECK(file.str() == "javascript_tests.js");
+    CHECK(external_test_name("spaces are fine").str() == "spaces are fine");
+    CHECK_THROWS_AS(external_test_name(""), UsageError);
+    CHECK_THROWS_AS(external_test_name("-x"), UsageError);
+    CHECK_THROWS_AS(external_test_name("a\nb"), UsageError);
+    CHECK_THROWS_AS(external_test_name(std::string(1025, 'a')), UsageError);
+}

@@ -437,3 +437,43 @@ TEST_CASE("observers from the config file: [loads] names them, [observer] sets t
     CHECK(o.observer_values.at("observer-email-port") == "25");  // the command line wins
     CHECK(o.observer_values.at("observer-irc-ssl") == "false");
 }
+
+TEST_CASE("external runner options: --test-runner, --external-process-timeout, --zmq-receiver") {
+    const Options plain = parse_options({"m.C.t"});
+    CHECK(plain.test_runner.empty());
+    CHECK(plain.external_process_timeout == 2.0);
+    // A plugin run's description of its options is unchanged...
+    const auto has = [](const Options& o, const std::string& key) {
+        return std::any_of(o.all.begin(), o.all.end(), [&](const auto& kv) { return kv.first == key; });
+    };
+    CHECK_FALSE(has(plain, "test-runner"));
+
+    // ...an external run's names its runner.
+    const Options o =
+        parse_options({"t.js", "--test-runner", "node runner.js {test}", "--external-process-timeout", "0.5",
+                       "--zmq-receiver", "tcp://127.0.0.1:*"});
+    CHECK(o.test_runner == "node runner.js {test}");
+    CHECK(o.external_process_timeout == 0.5);
+    CHECK(o.zmq_receiver == "tcp://127.0.0.1:*");
+    CHECK(has(o, "test-runner"));
+    CHECK(has(o, "external-process-timeout"));
+
+    CHECK(usage_error_of({"m.C.t", "--test-runner", "x", "--external-process-timeout", "0"})
+              .find("--external-process-timeout must be") != std::string::npos);
+    CHECK(usage_error_of({"m.C.t", "--test-runner", "x", "--external-process-timeout", "-1"}) != "");
+    // Without --test-runner or agent mode, --zmq-receiver would be ignored: refused instead.
+    CHECK(usage_error_of({"m.C.t", "--zmq-receiver", "ipc:///tmp/x"}).find("goes with --test-runner") !=
+          std::string::npos);
+    CHECK(usage_error_of({"m.C.t", "--agent-id", "a"}).find("--zmq-receiver must say") != std::string::npos);
+    CHECK(usage_error_of({"m.C.t", "--agent-id", "a", "--zmq-receiver", "ipc:///tmp/x"}) == "");
+    CHECK(usage_error_of({"m.C.t", "--test-runner", "x", "--agents", "2", "--zmq-receiver", "ipc:///tmp/x"})
+              .find("distributed run") != std::string::npos);
+}
+
+TEST_CASE("a config file names the external runner like the command line") {
+    TempFile ini(
+        "[loads]\nfqn = suite.T.t\ntest_runner = python3 r.py {test}\nexternal_process_timeout = 3\n");
+    const Options o = parse_options({"--config", ini.path()});
+    CHECK(o.test_runner == "python3 r.py {test}");
+    CHECK(o.external_process_timeout == 3.0);
+}

@@ -31,6 +31,8 @@ RunStats sample(unsigned seed) {
     s.record_cancelled();
     s.record_socket_opened();
     s.record_socket_bytes(1234);
+    s.record_malformed_message();
+    s.record_malformed_message();
     return s;
 }
 
@@ -51,7 +53,8 @@ TEST_CASE("encode then decode gives the same RunStats") {
     CHECK(decoded.statuses() == original.statuses());
     CHECK(decoded.socket_bytes() == 1234);
     CHECK(decoded.cancelled() == 1);
-    CHECK(encode_stats(RunStats{}).size() == 4 + 8 * 8 + 28 + 3 * 4);  // an idle second costs 108 bytes
+    CHECK(decoded.malformed_messages() == 2);
+    CHECK(encode_stats(RunStats{}).size() == 4 + 9 * 8 + 28 + 3 * 4);  // an idle second costs 116 bytes
     RunStats empty;
     CHECK(decode_stats(encode_stats(RunStats{}), empty) == "");
     CHECK(empty.empty());
@@ -106,9 +109,9 @@ TEST_CASE("malformed messages are refused whole") {
         }
     }
     SUBCASE("a forged count cannot make the reader allocate") {
-        // Magic, 8 totals, then the overall histogram's sum, min and max: 4 + 64 + 24 bytes.
-        std::string forged(4 + 64 + 24, '\0');
-        forged.replace(0, 4, "LDS1");
+        // Magic, 9 totals, then the overall histogram's sum, min and max: 4 + 72 + 24 bytes.
+        std::string forged(4 + 72 + 24, '\0');
+        forged.replace(0, 4, "LDS2");
         forged += std::string("\xff\xff\xff\xff", 4);  // bucket count of the overall histogram
         RunStats into;
         CHECK(decode_stats(forged, into).find("a count larger than the message") != std::string::npos);
@@ -124,8 +127,8 @@ TEST_CASE("forged counts of URLs or error groups beyond what a runner keeps are 
     RunStats into;
     CHECK(decode_stats(bytes, into).empty());  // the runner's own cap, "(other URLs)" included
     CHECK(into.urls().size() == RunStats::k_max_urls);
-    // The URL count sits after the magic, 8 totals and the overall histogram.
-    const std::size_t at = 4 + 8 * 8 + 8 * 3 + 4 + 12 * [&] {
+    // The URL count sits after the magic, 9 totals and the overall histogram.
+    const std::size_t at = 4 + 9 * 8 + 8 * 3 + 4 + 12 * [&] {
         std::size_t n = 0;
         big.latency().for_each_bucket([&](std::size_t, std::uint64_t) { ++n; });
         return n;

@@ -39,9 +39,9 @@ std::string runner_arguments(const JsonValue& args, std::vector<std::string>& ou
         return "the run names no test";
     }
     out.emplace_back(*fqn);
-    static const char* const k_valued[] = {"users",           "hits",    "duration",   "grace",
-                                           "server-url",      "threads", "stack-size", "timeout",
-                                           "connect-timeout", "ca-file"};
+    static const char* const k_valued[] = {
+        "users",      "hits",    "duration",        "grace",   "server-url",  "threads",
+        "stack-size", "timeout", "connect-timeout", "ca-file", "test-runner", "external-process-timeout"};
     for (const char* key : k_valued) {
         if (const JsonValue* v = args.find(key); v != nullptr && !v->is_null()) {
             const auto text = v->as_string();
@@ -405,7 +405,7 @@ void Agent::State::start_job(const std::string& run_id, const JsonValue& args, s
                              "--agent-id=" + id});
     job.log = job.dir / "loads-runner.log";
     try {
-        job.child = ChildProcess::spawn({settings.runner, argv, job.dir, job.log});
+        job.child = ChildProcess::spawn({settings.runner, argv, job.dir, job.log, {}, false});
     } catch (const std::exception& e) {
         refuse(run_id, e.what());
         return;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "broker_client.hpp"
+#include "command_template.hpp"
 #include "cycles.hpp"
 #include "fqn.hpp"
 #include "module_finder.hpp"
@@ -168,7 +169,10 @@ struct Followed {
 // Hands the run to the outputs from `start` to its end (or the user's Ctrl-C).
 Followed follow(const Session& s, BrokerClient& client, RunWatcher& watcher, RunState start) {
     const std::string run_id = start.run_id;
-    const Fqn fqn = parse_fqn(start.fqn);
+    // An external runner's test may be named in its own way (`javascript_tests.js`).
+    const auto test_runner = start.options.string_at("test-runner");
+    const Fqn fqn =
+        test_runner && !test_runner->empty() ? external_test_name(start.fqn) : parse_fqn(start.fqn);
     const RunPlan plan = plan_from_args(start.options);
     const auto agents = static_cast<std::uint32_t>(start.agents.size());
     const auto started =
@@ -323,6 +327,13 @@ int distributed_run(const Session& s) {
         throw UsageError("no test given: expected module.Class.test (see --help)");
     }
     make_plan(o, false);  // the same checks of cycles and durations as a local run
+    if (!o.test_runner.empty()) {
+        // The agents start the external runner; what it needs comes with --include-file (or is
+        // installed there), so only the command's shape can be checked here.
+        (void)split_command_line(o.test_runner);
+        const Fqn fqn = external_test_name(o.fqn);
+        return start_and_follow(s, o, fqn, std::nullopt).status;
+    }
     const Fqn fqn = parse_fqn(o.fqn);
     return start_and_follow(s, o, fqn, local_module(o, fqn)).status;
 }

@@ -48,6 +48,10 @@ RunSubmission prepare_submission(const Options& o, const Fqn& fqn,
     a["insecure"] = JsonValue(insecure ? "true" : "false");
     a["ca-file"] = JsonValue(o.ca_file);
     a["test-dir"] = JsonValue(o.test_dir);
+    if (!o.test_runner.empty()) {
+        a["test-runner"] = JsonValue(o.test_runner);
+        a["external-process-timeout"] = JsonValue(number_text(o.external_process_timeout));
+    }
     // For the record (the database, an attaching runner): not used by the agents.
     a["agents"] = JsonValue(std::to_string(o.agents));
     JsonValue::Array includes;

@@ -33,8 +33,8 @@ extern "C" {
 #define LOADS_ABI_MAJOR 1
 /// ABI minor version: raised when slots are appended; a host accepts plugins with minor <= its own.
 /// 1.1: web sockets. 1.2: output plugins. 1.3: the agents of a distributed run in snapshots.
-/// 1.4: observer plugins.
-#define LOADS_ABI_MINOR 4
+/// 1.4: observer plugins. 1.5: external runners' malformed messages in loads_stats.
+#define LOADS_ABI_MINOR 5
 
 /// Whether `ptr`, a versioned struct of type `type` filled by the other side, holds `field`:
 /// structs only grow at the end, so it does when the filler's struct_size covers it.
@@ -534,6 +534,10 @@ typedef struct loads_stats {
     size_t counter_count;
     const loads_problem* const* problems; /**< Most common first. */
     size_t problem_count;
+    /* ABI 1.5: read only when LOADS_HAS_FIELD(stats, loads_stats, malformed_messages). */
+    uint64_t malformed_messages; /**< Messages of external runners (--test-runner) that were ignored:
+                                      not JSON, a wrong type, an unknown data_type... Always 0 for a
+                                      run of plugin tests. */
 } loads_stats;
 
 /// One agent of a distributed run, as the broker last reported it (ABI 1.3).

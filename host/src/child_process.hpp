@@ -1,5 +1,6 @@
-// ChildProcess: a program an agent runs for a job (the child `loads-runner` of one run). A test
-// plugin that crashes takes only this process down, never the agent.
+// ChildProcess: a program run on loads' behalf: an agent's child `loads-runner` of one run, an
+// observer's `loads-notify`, or an external runner's process for one user (--test-runner). What
+// crashes there takes only this process down, never its parent.
 //
 // The child gets its own process group (stopping a run signals that group and nothing else:
 // the original stopped every worker of the agent), its output goes to a log file instead of the
@@ -11,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <sys/types.h>
@@ -24,10 +26,17 @@ public:
         std::vector<std::string> args;  ///< argv[1...].
         std::filesystem::path cwd;      ///< Working directory.
         std::filesystem::path log;      ///< Receives stdout and stderr (created, appended).
+        /// Variables set in the child's environment, on top of (or replacing) the parent's.
+        std::vector<std::pair<std::string, std::string>> env;
+        /// Look a `program` without a '/' up on PATH (as a shell would) instead of taking it as
+        /// a path.
+        bool search_path = false;
     };
 
     /// Starts the program. @throws std::runtime_error (one line) when the log cannot be opened
     /// or the program cannot be executed (the exec error comes back from the child).
+    /// PR_SET_PDEATHSIG ties the child to the *thread* that spawns it: spawn from a thread that
+    /// lives as long as the child should.
     static std::unique_ptr<ChildProcess> spawn(const Spec& spec);
     ~ChildProcess();  ///< A child still running is killed and reaped: no zombie is left.
     ChildProcess(const ChildProcess&) = delete;

@@ -1,5 +1,6 @@
 #include "child_process.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -10,6 +11,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace loads::host {
 
@@ -23,6 +26,26 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const Spec& spec) {
         argv.push_back(a.data());
     }
     argv.push_back(nullptr);
+    // The environment: the parent's, with the spec's variables replacing any of the same name.
+    std::vector<std::string> env_text;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const std::string_view entry(*e);
+        const std::string_view name = entry.substr(0, entry.find('='));
+        const bool replaced =
+            std::any_of(spec.env.begin(), spec.env.end(), [&](const auto& kv) { return kv.first == name; });
+        if (!replaced) {
+            env_text.emplace_back(entry);
+        }
+    }
+    for (const auto& [name, value] : spec.env) {
+        env_text.push_back(name + "=" + value);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env_text) {
+        envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
+    const bool search = spec.search_path && spec.program.find('/') == std::string::npos;
     const std::string cwd = spec.cwd.string();
     const int log_fd = ::open(spec.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) {
@@ -68,7 +91,11 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const Spec& spec) {
             }
             ::dup2(log_fd, 1);
             ::dup2(log_fd, 2);
-            ::execv(argv[0], argv.data());
+            if (search) {
+                ::execvpe(argv[0], argv.data(), envp.data());
+            } else {
+                ::execve(argv[0], argv.data(), envp.data());
+            }
             fail = errno;
         }
         const ssize_t ignored = ::write(error_pipe[1], &fail, sizeof fail);
