@@ -46,6 +46,7 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const Spec& spec) {
     }
     envp.push_back(nullptr);
     const bool search = spec.search_path && spec.program.find('/') == std::string::npos;
+    const int death_signal = spec.death_signal;
     const std::string cwd = spec.cwd.string();
     const int log_fd = ::open(spec.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (log_fd < 0) {
@@ -67,7 +68,7 @@ std::unique_ptr<ChildProcess> ChildProcess::spawn(const Spec& spec) {
     }
     if (pid == 0) {
         ::setpgid(0, 0);
-        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        ::prctl(PR_SET_PDEATHSIG, death_signal);
         if (::getppid() != parent) {
             ::_exit(127);  // the agent died before the line above took effect
         }

@@ -9,6 +9,7 @@
 // has, and they stay counted).
 #pragma once
 
+#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -31,6 +32,8 @@ public:
         /// Look a `program` without a '/' up on PATH (as a shell would) instead of taking it as
         /// a path.
         bool search_path = false;
+        /// Sent to the child when the thread that spawned it dies (PR_SET_PDEATHSIG).
+        int death_signal = SIGTERM;
     };
 
     /// Starts the program. @throws std::runtime_error (one line) when the log cannot be opened

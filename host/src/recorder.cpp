@@ -61,7 +61,10 @@ void Recorder::end_test(std::int32_t status) {
         const std::int64_t now = epoch_micros();
         EventRecord& r = m_events->add(LOADS_EVENT_TEST_STOP, now, m_place);
         r.status = status;
-        r.elapsed_us = now > m_test_started_us ? static_cast<std::uint64_t>(now - m_test_started_us) : 0;
+        // No begin_test (an external runner's stopTest alone): no duration rather than 56 years.
+        r.elapsed_us = m_test_started_us != 0 && now > m_test_started_us
+                           ? static_cast<std::uint64_t>(now - m_test_started_us)
+                           : 0;
     }
 }
 

@@ -82,3 +82,26 @@ TEST_CASE("Recorder without a buffer records no events, and cancelled tests are 
     CHECK(stats.cancelled() == 1);
     CHECK(stats.tests_finished() == 0);
 }
+
+TEST_CASE("Recorder as an external runner drives it: given start times, moves, a stop without a start") {
+    RunStats stats;
+    EventBuffer events;
+    const std::uint32_t mask = 1u << LOADS_EVENT_HIT | 1u << LOADS_EVENT_TEST_STOP;
+    Recorder r(stats, &events, mask, EventPlace{1, 3, 0, 0, 2});
+    r.move_to(1, 4);
+    r.hit("POST", "http://h/b", 201, 2500, 1'700'000'000'000'000);
+    r.end_test(LOADS_STATUS_SUCCESS);  // its startTest never came
+    CHECK(stats.hits() == 1);
+    CHECK(stats.tests_finished() == 1);
+    REQUIRE(events.records().size() == 2);
+    EventBatch batch;
+    batch.events = std::move(events);
+    const loads_event hit = batch.view(0);
+    CHECK(hit.time_us == 1'700'000'000'000'000);  // when the runner says the request was sent
+    CHECK(hit.series == 1);
+    CHECK(hit.hit == 4);
+    CHECK(hit.user == 2);
+    const loads_event stop = batch.view(1);
+    CHECK(stop.kind == LOADS_EVENT_TEST_STOP);
+    CHECK(stop.elapsed_us == 0);  // unknown, not "since 1970"
+}

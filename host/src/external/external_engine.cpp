@@ -35,11 +35,12 @@ constexpr auto k_progress_period = 100ms;
 constexpr auto k_refresh_period = 1s;
 constexpr auto k_events_period = 500ms;  // as a worker hands its events over
 constexpr auto k_kill_after = 1s;        // between SIGTERM and SIGKILL
-// At the end, what the last processes pushed is read until their connections are all closed
-// (see ExternalReceiver), at least this long...
+// At the end of each step, what its processes pushed is read until their connections are all
+// closed (see ExternalReceiver), at least this long...
 constexpr auto k_settle_min = 20ms;
-// ...and at most this long, in case a process handed its socket to a child that lives on.
-constexpr auto k_settle_max = 2s;
+// ...and until nothing has come for this long, in case a process handed its socket to a child
+// that lives on (a backlog being read keeps it going, however long).
+constexpr auto k_settle_idle = 2s;
 constexpr std::size_t k_frames_per_turn = 4096;  // messages handled between two looks at the clocks
 constexpr std::size_t k_shown_malformed = 5;     // reasons printed; the rest are only counted
 constexpr std::size_t k_shown_process_notes = 10;
@@ -142,6 +143,7 @@ struct ExternalEngine::State {
     std::uint64_t finished = 0;  // stopTest messages, for the progress bar
     std::uint64_t malformed = 0;
     std::size_t process_notes = 0;
+    bool lingering_noted = false;
 
     State(const std::string& endpoint, const fs::path& dir) : receiver(endpoint, dir) {}
 };
@@ -257,6 +259,9 @@ void Runner::start_process(const Step& step, std::uint32_t user) {
     spec.cwd = m_plan.cwd;
     spec.log = p.log;
     spec.search_path = true;
+    // Should the runner die without ending them (a second Ctrl-C, the OOM killer), they must not
+    // go on loading the service unaccounted, even one that ignores SIGTERM.
+    spec.death_signal = SIGKILL;
     spec.env = {{"LOADS_ZMQ_RECEIVER", m_s.receiver.endpoint()},
                 {"LOADS_AGENT_ID", m_plan.agent_id},
                 {"LOADS_RUN_ID", m_plan.run_id},
@@ -405,6 +410,9 @@ void Runner::process_ended(Process& p) {
     if (p.interrupted) {
         return;  // ended because the run was interrupted
     }
+    if (p.timed_out && c.signal() == 0 && c.exit_code() == 0) {
+        return;  // it ended by itself as the step's limit came
+    }
     if (p.timed_out) {
         what = "still running after " + seconds_text(m_limit_seconds) +
                " s: " + (c.signal() == SIGKILL ? "killed" : "terminated");
@@ -501,11 +509,16 @@ void Runner::run_step(const Step& step) {
     while (!m_s.live.empty()) {
         pump(k_receive_wait);
         const auto now = clock::now();
-        if (now >= m_next_reap) {
+        const bool interrupt_now = !m_interrupted && m_interrupt.load();
+        const bool limit_now = !limit_reached && now >= limit;
+        // Reaped first when something is about to be decided: a process that exited a moment
+        // ago must count as exited, not as cut off (or as interrupted when it had crashed).
+        if (now >= m_next_reap || interrupt_now || limit_now) {
             m_next_reap = now + k_reap_period;
             reap();
+            (void)m_s.receiver.open_connections();  // reads the monitor's events as they come
         }
-        if (!m_interrupted && m_interrupt.load()) {
+        if (interrupt_now) {
             m_interrupted = true;
             for (Process& p : m_s.live) {
                 p.interrupted = true;
@@ -513,7 +526,7 @@ void Runner::run_step(const Step& step) {
             }
             kill_at = std::min(kill_at, now + k_kill_after);
         }
-        if (!limit_reached && now >= limit) {
+        if (limit_now) {
             limit_reached = true;
             for (Process& p : m_s.live) {
                 if (!p.interrupted) {
@@ -531,27 +544,44 @@ void Runner::run_step(const Step& step) {
         }
         tick(now);
     }
+    // What the step's processes sent is counted as theirs before the next step's users replace
+    // them (late messages would carry the wrong cycle and user into the events).
+    settle();
     m_interrupted = m_interrupted || m_interrupt.load();
 }
 
 void Runner::settle() {
     const auto start = clock::now();
+    auto last_frame = start;
     while (true) {
         const auto now = clock::now();
-        const bool quiet_enough = now >= start + k_settle_min && m_s.receiver.open_connections() == 0;
-        if (now >= start + k_settle_max) {
-            break;
-        }
-        auto frame = m_s.receiver.receive(quiet_enough ? 0ms : k_receive_wait);
-        if (!frame) {
-            if (quiet_enough) {
-                break;
+        tick(now);
+        const bool closed = now >= start + k_settle_min && m_s.receiver.open_connections() == 0;
+        auto frame = m_s.receiver.receive(closed ? 0ms : k_receive_wait);
+        if (frame) {
+            last_frame = clock::now();
+            for (std::size_t n = 0; frame && n < k_frames_per_turn; ++n) {
+                handle(*frame);
+                frame = m_s.receiver.receive(0ms);
+            }
+            if (frame) {
+                handle(*frame);
             }
             continue;
         }
-        while (frame) {
-            handle(*frame);
-            frame = m_s.receiver.receive(0ms);
+        if (closed) {
+            return;
+        }
+        if (now - last_frame >= k_settle_idle) {
+            // A connection outlives the processes that were started: something they started
+            // holds it. Waiting longer would stall every step; saying so is the honest end.
+            if (!m_s.lingering_noted) {
+                m_s.lingering_noted = true;
+                m_log << "loads-runner: " << m_s.receiver.open_connections()
+                      << " connection(s) to the receiver stayed open after the external runners ended "
+                         "(a process they started?); what comes on them later is not counted\n";
+            }
+            return;
         }
     }
 }
@@ -581,7 +611,6 @@ RunReport Runner::run() {
     for (m_step_index = 0; m_step_index < steps.size() && !m_interrupted; ++m_step_index) {
         run_step(steps[m_step_index]);
     }
-    settle();
     publish_events();
     report.interrupted = m_interrupted;
     report.duration_seconds = std::chrono::duration<double>(clock::now() - m_run_start).count();

@@ -72,6 +72,9 @@ ExternalReceiver::ExternalReceiver(const std::string& endpoint, const std::files
                                ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0) {
             throw zmq::error_t();
         }
+        // Unbounded: libzmq's I/O thread blocks on a full monitor queue, which would stop the
+        // receiving too (the engine also reads the events as they come).
+        s.monitor.set(zmq::sockopt::rcvhwm, 0);
         s.monitor.connect(monitor);
         s.pull.bind(where);
     } catch (const zmq::error_t& e) {
