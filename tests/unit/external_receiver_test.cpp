@@ -12,27 +12,16 @@
 #include <zmq.hpp>
 
 #include "external_receiver.hpp"
+#include "temp_dir.hpp"
 #include "usage_error.hpp"
 
 using loads::host::ExternalReceiver;
 using loads::host::UsageError;
+using loads::test::TempDir;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        std::string t = "/tmp/loads-unit-receiver-XXXXXX";
-        REQUIRE(::mkdtemp(t.data()) != nullptr);
-        path = t;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 // Waits (up to 5 s) for the receiver's connection count to become `n`.
 bool wait_for_connections(ExternalReceiver& r, int n) {
@@ -48,11 +37,11 @@ bool wait_for_connections(ExternalReceiver& r, int n) {
 }  // namespace
 
 TEST_CASE("external receiver: a private ipc socket, frames in order, connections counted") {
-    TempDir dir;
+    TempDir dir("loads-unit-receiver", "/tmp");
     fs::path socket_file;
     {
-        ExternalReceiver r("", dir.path);
-        socket_file = dir.path / "receiver.ipc";
+        ExternalReceiver r("", dir.path());
+        socket_file = dir.path() / "receiver.ipc";
         CHECK(r.endpoint() == "ipc://" + socket_file.string());
         CHECK(fs::exists(socket_file));
         CHECK(loads::host::unix_socket_in_use(socket_file));
@@ -80,12 +69,12 @@ TEST_CASE("external receiver: a private ipc socket, frames in order, connections
 }
 
 TEST_CASE("external receiver: an endpoint of the user's, and one another run listens on") {
-    TempDir dir;
-    const std::string endpoint = "ipc://" + (dir.path / "chosen.ipc").string();
-    ExternalReceiver first(endpoint, dir.path);
+    TempDir dir("loads-unit-receiver", "/tmp");
+    const std::string endpoint = "ipc://" + (dir.path() / "chosen.ipc").string();
+    ExternalReceiver first(endpoint, dir.path());
     CHECK(first.endpoint() == endpoint);
     try {
-        ExternalReceiver second(endpoint, dir.path);
+        ExternalReceiver second(endpoint, dir.path());
         FAIL("a second run took the first one's socket");
     } catch (const UsageError& e) {
         CHECK(std::string(e.what()).find("another process is listening there") != std::string::npos);
@@ -100,8 +89,8 @@ TEST_CASE("external receiver: an endpoint of the user's, and one another run lis
     CHECK(*frame == "still mine");
 
     // tcp with a port of the system's choice: the endpoint given to the processes names it.
-    ExternalReceiver tcp("tcp://127.0.0.1:*", dir.path);
+    ExternalReceiver tcp("tcp://127.0.0.1:*", dir.path());
     CHECK(tcp.endpoint().starts_with("tcp://127.0.0.1:"));
     CHECK(tcp.endpoint() != "tcp://127.0.0.1:*");
-    CHECK_THROWS_AS(ExternalReceiver("nonsense://x", dir.path), UsageError);
+    CHECK_THROWS_AS(ExternalReceiver("nonsense://x", dir.path()), UsageError);
 }

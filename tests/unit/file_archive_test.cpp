@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "file_archive.hpp"
+#include "temp_dir.hpp"
 #include "usage_error.hpp"
 
 namespace fs = std::filesystem;
@@ -27,29 +28,11 @@ using loads::host::unpack_archive;
 using loads::host::UnpackedFile;
 using loads::host::UsageError;
 
+using loads::test::TempDir;
+
 namespace {
 
 constexpr std::uint64_t k_limit = 1 << 20;
-
-/// A fresh directory under the system's temporary directory, removed with all it holds.
-class TempDir {
-public:
-    TempDir() {
-        std::string templ = (fs::temp_directory_path() / "loads-archive-test-XXXXXX").string();
-        REQUIRE(::mkdtemp(templ.data()) != nullptr);
-        m_path = templ;
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(m_path, ignored);
-    }
-    const fs::path& path() const { return m_path; }
-
-private:
-    fs::path m_path;
-};
 
 void write_file(const fs::path& file, std::string_view content, fs::perms mode = fs::perms(0644)) {
     fs::create_directories(file.parent_path());
@@ -121,7 +104,7 @@ Bytes header(std::uint32_t count) {
 
 /// A scratch parent holding only "target", so that a write escaping the target would show.
 struct Target {
-    TempDir parent;
+    TempDir parent{"loads-archive-test"};
     fs::path dir = parent.path() / "target";
     Target() { fs::create_directory(dir); }
     bool untouched() const {
@@ -132,7 +115,7 @@ struct Target {
 }  // namespace
 
 TEST_CASE("files, trees, globs, absolute patterns and add_file round-trip with their modes") {
-    TempDir src;
+    TempDir src("loads-archive-test");
     const fs::path& s = src.path();
     write_file(s / "top.txt", "top\n");
     write_file(s / "run.sh", "#!/bin/sh\n", fs::perms(0755));
@@ -168,7 +151,7 @@ TEST_CASE("files, trees, globs, absolute patterns and add_file round-trip with t
     const std::string bytes = w.bytes();
     CHECK(w.bytes() == bytes);
 
-    TempDir out;
+    TempDir out("loads-archive-test");
     const std::vector<UnpackedFile> files = unpack_archive(bytes, out.path(), k_limit);
     REQUIRE(files.size() == expected.size());
     for (std::size_t i = 0; i < files.size(); ++i) {
@@ -192,7 +175,7 @@ TEST_CASE("files, trees, globs, absolute patterns and add_file round-trip with t
 }
 
 TEST_CASE("the writer refuses what it cannot ship, naming the pattern or the file") {
-    TempDir src;
+    TempDir src("loads-archive-test");
     const fs::path& s = src.path();
     write_file(s / "one/f.txt", "1");
     write_file(s / "two/f.txt", "2");
@@ -235,7 +218,7 @@ TEST_CASE("the writer refuses what it cannot ship, naming the pattern or the fil
 }
 
 TEST_CASE("the writer refuses sockets") {
-    TempDir src;
+    TempDir src("loads-archive-test");
     const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
     REQUIRE(fd >= 0);
     sockaddr_un addr{};
@@ -250,7 +233,7 @@ TEST_CASE("the writer refuses sockets") {
 }
 
 TEST_CASE("a link to a regular file is shipped as that file's content") {
-    TempDir src;
+    TempDir src("loads-archive-test");
     const fs::path& s = src.path();
     write_file(s / "real.txt", "the content", fs::perms(0640));
     fs::create_symlink("real.txt", s / "link.txt");
@@ -260,7 +243,7 @@ TEST_CASE("a link to a regular file is shipped as that file's content") {
     ArchiveWriter w(k_limit);
     w.add_pattern("link.txt", s);
     w.add_pattern("dir", s);
-    TempDir out;
+    TempDir out("loads-archive-test");
     unpack_archive(w.bytes(), out.path(), k_limit);
     CHECK(fs::is_regular_file(fs::symlink_status(out.path() / "link.txt")));
     CHECK(read_file(out.path() / "link.txt") == "the content");
@@ -270,7 +253,7 @@ TEST_CASE("a link to a regular file is shipped as that file's content") {
 }
 
 TEST_CASE("hidden files match only a pattern starting with '.', and a walk takes them all") {
-    TempDir src;
+    TempDir src("loads-archive-test");
     const fs::path& s = src.path();
     write_file(s / "h/.hid", "h");
     write_file(s / "h/vis", "v");
@@ -399,7 +382,7 @@ TEST_CASE("random corruptions of a valid archive unpack or are refused, never cr
                                   .entry("c", "")
                                   .entry("e.bin", "\x01\x02")
                                   .str();
-    TempDir scratch;
+    TempDir scratch("loads-archive-test");
     std::mt19937 rng(20240611);
     int unpacked = 0;
     int refused = 0;

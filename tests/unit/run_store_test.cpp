@@ -15,6 +15,7 @@
 
 #include "cluster/run_store.hpp"
 #include "stats_codec.hpp"
+#include "temp_dir.hpp"
 
 using loads::host::encode_stats;
 using loads::host::ProblemKind;
@@ -25,27 +26,9 @@ using loads::host::StoredInterval;
 using loads::host::StoredRun;
 using loads::host::StoreError;
 
+using loads::test::TempDir;
+
 namespace {
-
-/// A fresh directory under the system's temporary directory, removed with all it holds.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "loads-run-store-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        m_path = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(m_path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
-
-private:
-    std::filesystem::path m_path;
-};
 
 const std::string k_odd_text = "l'été \"cité\" 🚀 ß\\n'); DROP TABLE runs; --";
 
@@ -205,7 +188,7 @@ void make_database(const std::filesystem::path& path, const char* sql) {
 }  // namespace
 
 TEST_CASE("a run's life reads back as written") {
-    TempDir dir;
+    TempDir dir("loads-run-store");
     RunStore store(dir / "runs.db", 0);
     fill(store);
     check_filled(store);
@@ -228,7 +211,7 @@ TEST_CASE("a run's life reads back as written") {
 }
 
 TEST_CASE("stored runs survive closing and reopening the file") {
-    TempDir dir;
+    TempDir dir("loads-run-store");
     {
         RunStore store(dir / "runs.db", 0);
         fill(store);
@@ -238,7 +221,7 @@ TEST_CASE("stored runs survive closing and reopening the file") {
 }
 
 TEST_CASE("close_unfinished ends only unfinished runs and loses their running agents") {
-    TempDir dir;
+    TempDir dir("loads-run-store");
     RunStore store(dir / "runs.db", 0);
     store.begin_run(run("done", 10, {agent("a", "running", 10)}));
     store.end_run("done", 20, "completed", RunStats{});
@@ -265,7 +248,7 @@ TEST_CASE("close_unfinished ends only unfinished runs and loses their running ag
 }
 
 TEST_CASE("prune deletes the oldest ended runs, never an active one, and the file shrinks") {
-    TempDir dir;
+    TempDir dir("loads-run-store");
     const std::filesystem::path path = dir / "runs.db";
     const std::string big(200 * 1024, 'x');
     {
@@ -304,7 +287,7 @@ TEST_CASE("prune deletes the oldest ended runs, never an active one, and the fil
 }
 
 TEST_CASE("unusable files are refused with one line naming them") {
-    TempDir dir;
+    TempDir dir("loads-run-store");
     auto check_message = [](const std::string& message, const std::filesystem::path& path) {
         INFO(message);
         CHECK(message.find(path.string()) != std::string::npos);
@@ -364,7 +347,7 @@ TEST_CASE("unusable files are refused with one line naming them") {
 }
 
 TEST_CASE("unicode and quotes round-trip unchanged; set_agent replaces") {
-    TempDir dir;
+    TempDir dir("loads-run-store");
     RunStore store(dir / "runs.db", 0);
     StoredRun r = run("rün-'1'", 5);
     r.fqn = "tests.Lôad.\"quoted\"";
