@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages that building, testing and benchmarking loads need.
 # Idempotent: packages already present are skipped, and apt is only touched when something is missing.
 # Usage: tools/install-deps.sh [--bench | --test]
-#   --bench adds nginx and wrk for tools/bench/; --test adds headless Chromium (the suite opens
+#   --bench adds what tools/bench/ runs beside loads: nginx and wrk, Locust (python3-locust) and
+#   pyzmq (python3-zmq, for the external runner benchmark); --test adds headless Chromium (the suite opens
 #   the html report and takes a screenshot of it), python3-zmq (tests that speak ZeroMQ to the
 #   runner, the broker and agents), supervisor (the cluster of tools/cluster/supervisord.conf),
 #   iproute2 (agents in network namespaces of their own), and the real servers the observers are
@@ -16,7 +17,7 @@ packages=(
   python3
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(nginx-light wrk)
+  packages+=(nginx-light wrk python3-locust python3-zmq)
 elif [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium fonts-dejavu-core python3-zmq supervisor iproute2 ngircd python3-aiosmtpd)
 fi

@@ -31,6 +31,29 @@ class Tls(harness.TestCase):
                           url=f"https://localhost:{self.server.port}")
         self.assertRun(r, 0)
 
+    def test_the_system_store_is_a_hashed_directory(self):
+        # SSL_CERT_DIR stands for /etc/ssl/certs: a directory of certificates named by subject
+        # hash, looked up as a handshake needs them (the runner no longer reads a whole bundle
+        # at start-up). Verified with the test CA there, refused with an empty one.
+        import os
+        import shutil
+        import subprocess
+        import tempfile
+        store = tempfile.mkdtemp(prefix="loads-certdir-")
+        empty = tempfile.mkdtemp(prefix="loads-certdir-")
+        try:
+            shutil.copy(self.certs.ca, os.path.join(store, "test-ca.pem"))
+            subprocess.run(["openssl", "rehash", store], check=True, capture_output=True)
+            r = self.run_test("web.Http.test_get", "-u", "2", env_extra={"SSL_CERT_DIR": store})
+            self.assertRun(r, 0)
+            self.assertEqual(r.field("Success"), 2)
+            r = self.run_test("web.Http.test_get", env_extra={"SSL_CERT_DIR": empty})
+            self.assertRun(r, 1)
+            self.assertIn("certificate verify failed", r.err)
+        finally:
+            shutil.rmtree(store)
+            shutil.rmtree(empty)
+
     def test_refused_without_the_ca(self):
         r = self.run_test("web.Http.test_get", "-u", "2")
         self.assertRun(r, 1)

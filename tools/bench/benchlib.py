@@ -1,0 +1,93 @@
+"""What the Python benchmarks of tools/bench share: the build to measure, an nginx on loopback,
+and the memory of a running process read from /proc."""
+import os
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def build_dir(given=None, targets=("loads-runner", "bench")):
+    """`given`, else build/release, configured and built for `targets` (Release: benchmarks never
+    measure a debug build)."""
+    if given:
+        return given
+    build = os.path.join(ROOT, "build", "release")
+    subprocess.run(["cmake", "--preset", "release", "-S", ROOT, "-DLOADS_BUILD_TESTS=OFF"], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", build, "--target", *targets], check=True, stdout=subprocess.DEVNULL)
+    return build
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nginx:
+    """nginx with one worker on a free loopback port, answering a short 200 to everything;
+    `connections` sizes its connection table (and its open-files limit)."""
+
+    def __init__(self, connections=4096, cpu=None):
+        self.dir = tempfile.mkdtemp(prefix="loads-bench-nginx-")
+        self.port = free_port()
+        with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
+            f.write(f"""daemon off;
+worker_processes 1;
+worker_rlimit_nofile {connections * 2 + 100};
+error_log {self.dir}/error.log;
+pid {self.dir}/nginx.pid;
+events {{ worker_connections {connections + 100}; }}
+http {{
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+    server {{
+        listen 127.0.0.1:{self.port} backlog=16384;
+        location / {{ return 200 "ok\\n"; }}
+    }}
+}}
+""")
+        command = ["nginx", "-c", os.path.join(self.dir, "nginx.conf"), "-p", self.dir]
+        if cpu is not None:
+            command = ["taskset", "-c", str(cpu), *command]
+        self.proc = subprocess.Popen(command)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        subprocess.run(["rm", "-rf", self.dir])
+
+
+def memory_kib(pid):
+    """(VmRSS, VmHWM) of a live process in KiB, or None once it has gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def watch_memory(proc, period=0.25):
+    """Samples `proc`'s memory until it exits: [(seconds since the start, RSS KiB)] and the peak
+    (the kernel's high-water mark) in KiB."""
+    started = time.monotonic()
+    samples, peak = [], 0
+    while proc.poll() is None:
+        m = memory_kib(proc.pid)
+        if m:
+            samples.append((time.monotonic() - started, m[0]))
+            peak = max(peak, m[1])
+        time.sleep(period)
+    return samples, peak
