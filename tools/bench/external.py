@@ -26,7 +26,9 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import benchlib
+
+ROOT = benchlib.ROOT
 
 
 def send(count):
@@ -74,21 +76,6 @@ def peer(endpoint, expected):
     context.term()
 
 
-def own_cpu_seconds(pid):
-    """User+sys CPU of `pid` itself (a zombie still has it), from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_keeping_stat(proc):
-    """Waits for `proc` to exit without reaping it, reads its CPU, then reaps it."""
-    os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
-    cpu = own_cpu_seconds(proc.pid)
-    proc.wait()
-    return cpu
-
-
 def loads_round(runner, messages, users, workdir):
     report = os.path.join(workdir, "report.json")
     sender = f"{sys.executable} {os.path.abspath(__file__)} --send {messages // users}"
@@ -96,7 +83,7 @@ def loads_round(runner, messages, users, workdir):
     proc = subprocess.Popen([runner, "--test-runner", sender, "bench.Stream.test_messages", "-u", str(users),
                              "--external-process-timeout", "600", "--quiet", "--output", "json",
                              "--output-json-filename", report], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    cpu = wait_keeping_stat(proc)
+    cpu = benchlib.wait_keeping_cpu(proc)
     wall = time.monotonic() - started
     if proc.returncode != 0:
         sys.exit(f"loads-runner failed ({proc.returncode}): {proc.stderr.read().decode()}")
@@ -120,7 +107,7 @@ def peer_round(messages, users, workdir):
                    LOADS_CURRENT_USER=str(user))
         senders.append(subprocess.Popen([sys.executable, os.path.abspath(__file__), "--send",
                                          str(messages // users)], env=env))
-    cpu = wait_keeping_stat(proc)
+    cpu = benchlib.wait_keeping_cpu(proc)
     wall = time.monotonic() - started
     for s in senders:
         s.wait()

@@ -19,9 +19,12 @@ own duration. Reported per user, with the ratio. The build directory defaults to
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 import benchlib
 
@@ -51,11 +54,14 @@ def at(samples, t):
 def run_loads(runner, libdir, url, users, duration, workdir):
     report = os.path.join(workdir, "report.json")
     env = dict(os.environ, LOADS_PATH=libdir)
-    proc = subprocess.Popen([runner, "bench.Bench.test_get_then_wait", "--server-url", url, "-u", str(users), "-d",
-                             str(duration), "--quiet", "--output", "json", "--output-json-filename", report],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    samples, peak = benchlib.watch_memory(proc)
-    err = proc.stderr.read()
+    log = os.path.join(workdir, "loads.log")
+    with open(log, "w") as log_file:
+        proc = subprocess.Popen([runner, "bench.Bench.test_get_then_wait", "--server-url", url, "-u", str(users),
+                                 "-d", str(duration), "--quiet", "--output", "json", "--output-json-filename", report],
+                                env=env, stdout=subprocess.DEVNULL, stderr=log_file)
+        samples, peak = benchlib.watch_memory(proc)
+    with open(log) as f:
+        err = f.read()
     if proc.returncode != 0:
         sys.exit(f"loads-runner failed ({proc.returncode}): {err}")
     with open(report) as f:
@@ -68,11 +74,31 @@ def run_locust(url, users, duration, workdir):
     with open(locustfile, "w") as f:
         f.write(LOCUSTFILE)
     stats = os.path.join(workdir, "locust")
-    proc = subprocess.Popen(["/usr/bin/python3", "-m", "locust", "-f", locustfile, "--headless", "-u", str(users),
-                             "-r", str(users), "-t", f"{duration}s", "--host", url, "--only-summary",
-                             "--csv", stats], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    samples, peak = benchlib.watch_memory(proc)
-    err = proc.stderr.read()
+    log = os.path.join(workdir, "locust.log")
+    with open(log, "w") as log_file:  # a file, not a pipe: Locust logs a lot while it is watched
+        # No --run-time: gevent starts that timer from a clock read before a slow start-up, so on
+        # a busy box the run ended at once. It is stopped here, `duration` after its users are all
+        # spawned (SIGTERM: Locust stops and writes its statistics).
+        proc = subprocess.Popen(["/usr/bin/python3", "-m", "locust", "-f", locustfile, "--headless", "-u",
+                                 str(users), "-r", str(users), "--host", url, "--only-summary", "--csv", stats],
+                                stdout=subprocess.DEVNULL, stderr=log_file)
+
+        def stop_after_spawning():
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and proc.poll() is None:
+                with open(log) as f:
+                    if "All users spawned" in f.read():
+                        break
+                time.sleep(0.1)
+            time.sleep(duration)
+            proc.send_signal(signal.SIGTERM)
+
+        stopper = threading.Thread(target=stop_after_spawning)
+        stopper.start()
+        samples, peak = benchlib.watch_memory(proc)
+        stopper.join()
+    with open(log) as f:
+        err = f.read()
     requests = 0
     with open(stats + "_stats.csv") as f:
         for line in f:
