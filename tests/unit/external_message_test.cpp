@@ -397,3 +397,14 @@ TEST_CASE("external message: traceback_location finds the last File line") {
     CHECK(traceback_location("Error: boom\n    at Object.<anonymous> (/x/t.js:3:9)") == "");
     CHECK(traceback_location("  File \"a.py\", line") == "");
 }
+
+TEST_CASE("external message: printable_line keeps UTF-8, marks what is not, cuts on a character") {
+    using loads::host::printable_line;
+    CHECK(printable_line("café \xE2\x82\xAC", 50) == "café \xE2\x82\xAC");
+    CHECK(printable_line("a\xFF"
+                         "b\xC3",
+                         50) == "a?b?");                      // a stray byte, a cut sequence
+    CHECK(printable_line("x\xC2\x85y\x7Fz", 50) == "x?y?z");  // C1 and DEL
+    CHECK(printable_line("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 6) == "\xC3\xA9...");  // é is never split
+    CHECK(printable_line("abcdefghij", 8) == "abcde...");
+}

@@ -215,8 +215,9 @@ public:
 private:
     void run_step(const Step& step);
     void start_process(const Step& step, std::uint32_t user);
-    /// Handles the messages that came, waiting up to `wait` for the first one.
-    void pump(std::chrono::milliseconds wait);
+    /// Handles the messages that came, waiting up to `wait` for the first one. @return whether
+    /// any came.
+    bool pump(std::chrono::milliseconds wait);
     void handle(std::string_view frame);
     void apply(const ExternalMessage& m);
     void malformed(const std::string& why);
@@ -322,11 +323,7 @@ void Runner::handle(std::string_view frame) {
     }
     // Tolerated without a run id (the original crashed); with one, it must be this run's.
     if (m.has_run_id && !m.run_id.empty() && m.run_id != m_plan.run_id) {
-        std::string shown = m.run_id.substr(0, 64);
-        for (char& c : shown) {
-            c = (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
-        }
-        malformed("another run's message (run_id '" + shown + "')");
+        malformed("another run's message (run_id '" + printable_line(m.run_id, 64) + "')");
         return;
     }
     apply(m);
@@ -393,8 +390,11 @@ void Runner::apply(const ExternalMessage& m) {
     }
 }
 
-void Runner::pump(std::chrono::milliseconds wait) {
+bool Runner::pump(std::chrono::milliseconds wait) {
     auto frame = m_s.receiver.receive(wait);
+    if (!frame) {
+        return false;
+    }
     for (std::size_t n = 0; frame && n < k_frames_per_turn; ++n) {
         handle(*frame);
         frame = m_s.receiver.receive(0ms);
@@ -402,6 +402,7 @@ void Runner::pump(std::chrono::milliseconds wait) {
     if (frame) {
         handle(*frame);
     }
+    return true;
 }
 
 void Runner::process_ended(Process& p) {
@@ -557,16 +558,8 @@ void Runner::settle() {
         const auto now = clock::now();
         tick(now);
         const bool closed = now >= start + k_settle_min && m_s.receiver.open_connections() == 0;
-        auto frame = m_s.receiver.receive(closed ? 0ms : k_receive_wait);
-        if (frame) {
+        if (pump(closed ? 0ms : k_receive_wait)) {
             last_frame = clock::now();
-            for (std::size_t n = 0; frame && n < k_frames_per_turn; ++n) {
-                handle(*frame);
-                frame = m_s.receiver.receive(0ms);
-            }
-            if (frame) {
-                handle(*frame);
-            }
             continue;
         }
         if (closed) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "iso_time.hpp"
+#include "report_text.hpp"
 
 namespace loads::host {
 
@@ -38,75 +39,8 @@ constexpr std::size_t k_max_quoted = 60;
 // and it would overflow nothing but skew every latency figure of the run.
 constexpr double k_max_elapsed_seconds = 1e6;
 
-// The length of the valid UTF-8 sequence at the start of `s`, and its code point; 0 if invalid
-// (overlong forms, surrogates and code points above U+10FFFF included).
-std::size_t utf8_sequence(std::string_view s, char32_t& code_point) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-    const unsigned char lead = byte(0);
-    std::size_t length = 0;
-    char32_t minimum = 0;
-    if (lead < 0x80) {
-        code_point = lead;
-        return 1;
-    }
-    if ((lead & 0xE0) == 0xC0) {
-        length = 2;
-        code_point = lead & 0x1F;
-        minimum = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-        length = 3;
-        code_point = lead & 0x0F;
-        minimum = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-        length = 4;
-        code_point = lead & 0x07;
-        minimum = 0x10000;
-    } else {
-        return 0;
-    }
-    if (s.size() < length) {
-        return 0;
-    }
-    for (std::size_t i = 1; i < length; ++i) {
-        if ((byte(i) & 0xC0) != 0x80) {
-            return 0;
-        }
-        code_point = (code_point << 6) | (byte(i) & 0x3F);
-    }
-    if (code_point < minimum || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-        return 0;
-    }
-    return length;
-}
-
-// `text` fit for one line of a terminal: control characters (C0, DEL, C1) and invalid UTF-8
-// become '?', and past `max` bytes it is cut on a character boundary and ends with "...".
-std::string printable(std::string_view text, std::size_t max) {
-    std::string out;
-    out.reserve(std::min(text.size(), max + 4));
-    while (!text.empty() && out.size() <= max) {
-        char32_t code_point = 0;
-        const std::size_t length = utf8_sequence(text, code_point);
-        if (length == 0 || code_point < 0x20 || (code_point >= 0x7F && code_point < 0xA0)) {
-            out += '?';
-        } else {
-            out.append(text.substr(0, length));
-        }
-        text.remove_prefix(length == 0 ? 1 : length);
-    }
-    if (out.size() > max) {
-        std::size_t cut = max - 3;
-        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) {
-            --cut;
-        }
-        out.resize(cut);
-        out += "...";
-    }
-    return out;
-}
-
 std::string quoted(std::string_view value) {
-    return "'" + printable(value, k_max_quoted) + "'";
+    return "'" + printable_line(value, k_max_quoted) + "'";
 }
 
 using simdjson::dom::element;
@@ -389,7 +323,7 @@ bool ExternalMessageParser::parse(std::string_view frame, ExternalMessage& out, 
         return true;
     }
     // Reasons quote values already cut short; this pass is what guarantees one printable line.
-    why = printable(why, k_max_why);
+    why = printable_line(why, k_max_why);
     return false;
 }
 
@@ -460,6 +394,34 @@ bool ExternalMessageParser::Impl::parse(std::string_view frame, ExternalMessage&
     }
     Fields body(object, known->first, why);
     return read_body(body, out);
+}
+
+std::string printable_line(std::string_view text, std::size_t max) {
+    std::string out;
+    out.reserve(std::min(text.size(), max + 4));
+    for (std::size_t i = 0; i < text.size() && out.size() <= max;) {
+        const std::size_t n = outputs::utf8_sequence(text, i);
+        const auto lead = static_cast<unsigned char>(text[i]);
+        // C0 and DEL are one byte; C1 (U+0080..U+009F) is 0xC2 0x80..0x9F.
+        const bool control = n == 1
+                                 ? (lead < 0x20 || lead == 0x7F)
+                                 : n == 2 && lead == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+        if (n == 0 || control) {
+            out += '?';
+        } else {
+            out.append(text.substr(i, n));
+        }
+        i += n == 0 ? 1 : n;
+    }
+    if (out.size() > max) {
+        std::size_t cut = max - 3;
+        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) {
+            --cut;
+        }
+        out.resize(cut);
+        out += "...";
+    }
+    return out;
 }
 
 std::string exception_name(std::string_view cls) {

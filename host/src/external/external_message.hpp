@@ -83,6 +83,10 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+/// `text` fit for one line of a terminal: control characters (C0, DEL, C1) and invalid UTF-8
+/// become '?', and past `max` bytes it is cut on a character boundary and ends with "...".
+std::string printable_line(std::string_view text, std::size_t max);
+
 /// The exception class as people know it: "<class 'AssertionError'>" -> "AssertionError",
 /// "<type 'exceptions.ValueError'>" -> "ValueError", "<class 'mod.MyError'>" -> "mod.MyError";
 /// anything else unchanged but for the blanks around it.
