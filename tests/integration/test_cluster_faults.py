@@ -42,13 +42,21 @@ class AgentLoss(cluster.ClusterTestCase):
         return wait_until(lambda: self.cluster.broker_text().count("started its loads-runner") >= n, 30,
                           f"{n} runners to start")
 
+    def stored(self, agent, field, name=None):
+        """What the broker has stored from that agent so far: a total (hits), or a counter's value."""
+        blobs = self.cluster.query("SELECT stats FROM intervals WHERE agent_id = ?", agent)
+        stats = [stats_wire.decode_stats(blob) for (blob,) in blobs]
+        return sum(s[field].get(name, 0) if name else s[field] for s in stats)
+
     def test_an_agent_killed_mid_run_is_dropped_and_its_figures_kept(self):
         runner = self.cluster.popen_runner("fixtures.Slow.test_get_and_pause", "--server-url", self.server.url,
                                            "-d", "6", "-u", "2", "--agents", "3")
         self.started_runners(3)
-        time.sleep(1.5)
         victim = self.cluster.agents[0]
         victim_id = agent_id(victim)
+        # Killed once the broker holds hits from it: a fixed sleep raced the victim's first interval
+        # on a loaded machine, and then it had nothing to keep.
+        wait_until(lambda: self.stored(victim_id, "hits") > 0, 30, "the victim's first hits at the broker")
         killed_at = time.time()
         victim.kill()
         out, err = runner.communicate(timeout=120)
@@ -85,9 +93,11 @@ class AgentLoss(cluster.ClusterTestCase):
     def test_a_run_whose_agents_all_vanish_ends_failed_with_its_data(self):
         runner = self.cluster.popen_runner("cluster.Long.test_tick", "-d", "30", "--agents", "2")
         self.started_runners(2)
-        time.sleep(1.5)
         busy = [a for a in self.cluster.agents if runner_pids(agent_id(a))]
         self.assertEqual(len(busy), 2)
+        # Killed once each has sent ticks, so that there is data to keep (a fixed sleep raced that).
+        for a in busy:
+            wait_until(lambda: self.stored(agent_id(a), "counters", "ticks") > 0, 30, "ticks from each agent")
         for a in busy:
             a.kill()
         out, err = runner.communicate(timeout=120)
