@@ -16,6 +16,7 @@
 
 #include "abi_strings.hpp"
 #include "http_text.hpp"
+#include "thread_stack.hpp"
 
 namespace loads::host {
 namespace asio = boost::asio;
@@ -378,7 +379,14 @@ HttpSession::Outcome HttpSession::exchange(Stream& stream, Connection& c, bool r
         parser.skip(is_head);  // a HEAD response announces a length but carries no body
         for (;;) {
             if (c.buffer.size() > 0) {
-                const std::size_t used = parser.put(c.buffer.data(), ec);
+                std::size_t used = 0;
+                if (parser.is_header_done()) {
+                    used = parser.put(c.buffer.data(), ec);
+                } else {
+                    // Beast's header parsing is 4 KiB deep: on the thread's stack, not the user's
+                    // (thread_stack.hpp).
+                    run_on_thread_stack(yield, [&] { used = parser.put(c.buffer.data(), ec); });
+                }
                 c.buffer.consume(used);
                 got_reply_bytes = got_reply_bytes || used > 0;
                 if (ec == http::error::need_more) {

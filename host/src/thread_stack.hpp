@@ -1,0 +1,48 @@
+// Running a piece of a virtual user's work on its worker thread's stack instead of its own.
+//
+// Why: every page of a user's coroutine stack that is touched once stays resident for the rest of
+// the run, so what a user costs in memory is the deepest its code ever goes. Some library code is
+// deep for no good reason: Beast's header parser (basic_parser::parse_fields) keeps a 4 KiB buffer
+// on the stack for obsolete line folding, which alone took every user from two 4 KiB stack pages
+// to three (10,000 users: 40 MiB). Run there, such code touches the worker's stack, which every
+// user shares and which is resident anyway.
+//
+// How: Boost.Asio's spawn (1.80 and later) runs an asynchronous operation's initiation after the
+// coroutine has switched back to its thread (spawned_thread_base::suspend_with), on the thread's
+// stack. An "operation" whose initiation does the work and then completes at once runs the work
+// there, and completing resumes the coroutine straight away, without a trip through the
+// scheduler. tests/unit/thread_stack_test.cpp checks that this still holds, so that a Boost
+// upgrade that changes it fails a test rather than silently costing memory.
+#pragma once
+
+#include "asio_types.hpp"
+
+#include <boost/asio/async_result.hpp>
+
+#include <exception>
+#include <utility>
+
+namespace loads::host {
+
+// Calls fn() on the thread that runs the coroutine of `yield`, on that thread's stack, and returns
+// when it has returned. fn must not suspend (it runs outside the coroutine); an exception it
+// throws is rethrown here, in the coroutine.
+template <typename Fn>
+void run_on_thread_stack(const Yield& yield, Fn&& fn) {
+    std::exception_ptr failure;
+    boost::asio::async_initiate<const Yield&, void()>(
+        [&fn, &failure](auto handler) {
+            try {
+                std::forward<Fn>(fn)();
+            } catch (...) {
+                failure = std::current_exception();  // never through Asio's scheduler
+            }
+            std::move(handler)();
+        },
+        yield);
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+}
+
+}  // namespace loads::host
