@@ -91,16 +91,21 @@ bool is_stale_connection(const beast::error_code& ec) {
 
 }  // namespace
 
-HttpSession::HttpSession(asio::io_context& ioc, DnsCache& dns, DnsLookups& lookups,
+HttpSession::HttpSession(asio::io_context& ioc, DnsCache& dns, DnsLookups& lookups, StepWatchdog& watchdog,
                          const HttpSettings& settings, std::uint32_t seed)
     : m_ioc(ioc),
       m_dns(dns),
       m_lookups(lookups),
       m_wait_timer(ioc),
       m_settings(settings),
-      m_address_turn(seed) {}
+      m_address_turn(seed),
+      m_watchdog(watchdog) {}
 
-HttpSession::~HttpSession() = default;
+HttpSession::~HttpSession() {
+    if (m_watch_slot != StepWatchdog::k_unwatched) {
+        m_watchdog.remove(m_watch_slot);
+    }
+}
 
 TlsClient& HttpSession::tls_client() const {
     if (m_settings.tls) {
@@ -180,11 +185,17 @@ void HttpSession::arm(TcpSocket& socket, std::chrono::milliseconds timeout) {
     m_timed_out = false;
     m_active = &socket;
     m_deadline = clock::now() + timeout;
+    if (m_watch_slot == StepWatchdog::k_unwatched) {
+        m_watchdog.add(*this, m_watch_slot);
+    }
 }
 
 bool HttpSession::disarm() {
     m_active = nullptr;
     m_deadline = clock::time_point::max();
+    if (m_watch_slot != StepWatchdog::k_unwatched) {
+        m_watchdog.remove(m_watch_slot);
+    }
     const bool timed_out = m_timed_out;
     m_timed_out = false;
     return timed_out;

@@ -5,8 +5,9 @@
 // — each redirect hop included — as a hit.
 //
 // Built for the per-request path: the request is serialised into a reused buffer, the response is
-// parsed into reused storage, and deadlines cost nothing per request — the worker's watchdog calls
-// check_deadline() a few dozen times a second and closes the socket of a step that overran.
+// parsed into reused storage, and deadlines cost next to nothing per request — a step in progress
+// is on the worker's StepWatchdog, which calls check_deadline() a few dozen times a second and
+// closes the socket of a step that overran.
 // Everything runs on the user's coroutine and thread; nothing here is shared.
 #pragma once
 
@@ -26,6 +27,7 @@
 #include "http_settings.hpp"
 #include "recorder.hpp"
 #include "response_parser.hpp"
+#include "step_watchdog.hpp"
 #include "tls_client.hpp"
 #include "url.hpp"
 
@@ -34,7 +36,8 @@ namespace loads::host {
 class HttpSession {
 public:
     /// @param seed spreads users over a host's addresses (each starts at a different one).
-    HttpSession(boost::asio::io_context& ioc, DnsCache& dns, DnsLookups& lookups,
+    /// @param watchdog where the steps in progress go; outlives the session.
+    HttpSession(boost::asio::io_context& ioc, DnsCache& dns, DnsLookups& lookups, StepWatchdog& watchdog,
                 const HttpSettings& settings, std::uint32_t seed);
     ~HttpSession();
 
@@ -128,6 +131,8 @@ private:
     std::chrono::steady_clock::time_point m_deadline = std::chrono::steady_clock::time_point::max();
     TcpSocket* m_active = nullptr;
     bool m_timed_out = false;
+    StepWatchdog& m_watchdog;
+    std::size_t m_watch_slot = StepWatchdog::k_unwatched;  ///< Where this session is on m_watchdog.
 
     // The last URL parsed: load tests request the same few URLs over and over.
     std::string m_last_url_text;

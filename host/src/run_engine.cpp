@@ -55,6 +55,9 @@ RunReport RunEngine::run(const RunPlan& plan, RunListener& listener, const std::
             workers[u % nworkers]->add_user(u, users);
         }
         for (auto& w : workers) {
+            w->map_stacks();  // all before any worker runs (see StackPool)
+        }
+        for (auto& w : workers) {
             w->start();
         }
 

@@ -22,7 +22,7 @@ VirtualUser::VirtualUser(Worker& worker, const RunPlan& plan, std::uint32_t inde
       m_cycle_users(cycle_users),
       m_recorder(worker.stats(), &worker.events(), worker.event_mask(),
                  EventPlace{worker.cycle().index, cycle_users, 0, 0, index}),
-      m_http(worker.io(), worker.dns(), worker.lookups(), plan.http, index),
+      m_http(worker.io(), worker.dns(), worker.lookups(), worker.step_watchdog(), plan.http, index),
       m_sleep_timer(worker.io()) {}
 
 bool VirtualUser::may_start_test() const {

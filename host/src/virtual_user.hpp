@@ -29,8 +29,6 @@ public:
     void run(Yield yield);
     /// Stops the user: no new test starts and pending I/O or sleeps end at once.
     void cancel();
-    /// Watchdog hook: times out the HTTP exchange in progress if it is overdue.
-    void check_deadline(std::chrono::steady_clock::time_point now) { m_http.check_deadline(now); }
 
     // Host services (see loads_host_api). Called from plugin code on this user's coroutine.
     int32_t http_request(const loads_http_request& request, loads_http_response& response);

@@ -6,7 +6,6 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/spawn.hpp>
-#include <boost/context/protected_fixedsize_stack.hpp>
 
 #include "crash_report.hpp"
 #include "virtual_user.hpp"
@@ -50,7 +49,14 @@ void Worker::add_user(std::uint32_t index, std::uint32_t cycle_users) {
     m_users.push_back(std::make_unique<VirtualUser>(*this, m_plan, index, cycle_users));
 }
 
+void Worker::map_stacks() {
+    if (!m_stacks) {
+        m_stacks = std::make_unique<StackPool>(m_users.size(), m_plan.stack_size);
+    }
+}
+
 void Worker::start() {
+    map_stacks();
     m_thread = std::thread([this] { thread_main(); });
 }
 
@@ -90,10 +96,7 @@ void Worker::schedule_watchdog() {
         if (ec || m_live == 0) {
             return;
         }
-        const auto now = std::chrono::steady_clock::now();
-        for (auto& user : m_users) {
-            user->check_deadline(now);
-        }
+        m_steps.check(std::chrono::steady_clock::now());
         schedule_watchdog();
     });
 }
@@ -105,13 +108,12 @@ void Worker::schedule_watchdog() {
 void Worker::thread_main() {
     const CrashStack crash_stack;  // lets the crash report run even after a stack overflow
     m_live = m_users.size();
-    for (auto& user : m_users) {
-        VirtualUser* vu = user.get();
+    for (std::size_t i = 0; i < m_users.size(); ++i) {
+        VirtualUser* vu = m_users[i].get();
         asio::spawn(
             // A guard page under each stack turns an overflow into a clean fault (see crash_report)
             // rather than silent heap corruption; pages are committed only when touched.
-            m_io.get_executor(), std::allocator_arg,
-            boost::context::protected_fixedsize_stack(m_plan.stack_size),
+            m_io.get_executor(), std::allocator_arg, PooledStack(m_stacks->stack(i)),
             [vu](Yield yield) { vu->run(yield); },
             [this](std::exception_ptr e) {
                 if (e) {

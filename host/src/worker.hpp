@@ -19,6 +19,8 @@
 #include "event_sink.hpp"
 #include "run_plan.hpp"
 #include "run_stats.hpp"
+#include "stack_pool.hpp"
+#include "step_watchdog.hpp"
 
 namespace loads::host {
 
@@ -41,6 +43,11 @@ public:
 
     /// Adds a user before start().
     void add_user(std::uint32_t index, std::uint32_t cycle_users);
+    /// Maps the users' stacks (after the last add_user). Call it for every worker before starting
+    /// any: mapping takes the lock a running worker needs for every page it touches (StackPool).
+    /// Throws EnvironmentError when they do not fit.
+    void map_stacks();
+    /// Starts the thread (mapping the stacks first if map_stacks() was not called).
     void start();
     void join();
     /// Lets the thread run on unjoined (only for a worker that is being abandoned).
@@ -59,6 +66,7 @@ public:
     std::uint32_t event_mask() const noexcept { return m_event_mask; }
     DnsCache& dns() noexcept { return m_dns; }
     DnsLookups& lookups() noexcept { return m_lookups; }
+    StepWatchdog& step_watchdog() noexcept { return m_steps; }
     const CycleState& cycle() const noexcept { return m_cycle; }
     void note_test_finished() noexcept { m_finished.fetch_add(1, std::memory_order_relaxed); }
 
@@ -83,7 +91,9 @@ private:
     RunStats m_stats;
     EventBuffer m_events;
     DnsLookups m_lookups;
+    StepWatchdog m_steps;  // declared before the users, whose sessions it lists
     std::vector<std::unique_ptr<VirtualUser>> m_users;
+    std::unique_ptr<StackPool> m_stacks;  // outlives the users' coroutines: freed after the join
     std::size_t m_live = 0;
     std::thread m_thread;
     alignas(64) std::atomic<std::uint64_t> m_finished{0};

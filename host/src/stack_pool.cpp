@@ -1,0 +1,60 @@
+#include "stack_pool.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "usage_error.hpp"
+
+namespace loads::host {
+
+namespace {
+
+std::string failure(std::size_t count, std::size_t stack_size, const char* what, int error) {
+    return "cannot map " + std::to_string(count) + " user stacks of " + std::to_string(stack_size / 1024) +
+           " KiB (" + what + ": " + std::strerror(error) +
+           "); use fewer users per process or a smaller --stack-size, or raise vm.max_map_count";
+}
+
+}  // namespace
+
+StackPool::StackPool(std::size_t count, std::size_t stack_size) : m_count(count) {
+    if (count == 0) {
+        return;
+    }
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    m_slot = page + (stack_size + page - 1) / page * page;
+    m_bytes = m_slot * count;
+    void* p = ::mmap(nullptr, m_bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (p == MAP_FAILED) {
+        throw EnvironmentError(failure(count, stack_size, "mmap", errno));
+    }
+    m_base = static_cast<char*>(p);
+    for (std::size_t i = 0; i < count; ++i) {
+        if (::mprotect(m_base + i * m_slot, page, PROT_NONE) != 0) {
+            const int error = errno;  // ENOMEM: each guard page is a mapping of its own
+            ::munmap(m_base, m_bytes);
+            throw EnvironmentError(failure(count, stack_size, "guard pages", error));
+        }
+    }
+}
+
+StackPool::~StackPool() {
+    if (m_base != nullptr) {
+        ::munmap(m_base, m_bytes);
+    }
+}
+
+boost::context::stack_context StackPool::stack(std::size_t i) const noexcept {
+    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+    boost::context::stack_context s;
+    s.sp = m_base + (i + 1) * m_slot;  // stacks grow down from the slot's end
+    s.size = m_slot - page;
+    return s;
+}
+
+}  // namespace loads::host
