@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include <sys/mman.h>
@@ -27,6 +28,9 @@ StackPool::StackPool(std::size_t count, std::size_t stack_size) : m_count(count)
     }
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     m_slot = page + (stack_size + page - 1) / page * page;
+    if (count > std::numeric_limits<std::size_t>::max() / m_slot) {
+        throw EnvironmentError(failure(count, stack_size, "mmap", ENOMEM));
+    }
     m_bytes = m_slot * count;
     void* p = ::mmap(nullptr, m_bytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
@@ -34,6 +38,10 @@ StackPool::StackPool(std::size_t count, std::size_t stack_size) : m_count(count)
         throw EnvironmentError(failure(count, stack_size, "mmap", errno));
     }
     m_base = static_cast<char*>(p);
+    // Where transparent huge pages are "always" on, one big mapping could be backed by 2 MiB
+    // pages: each user's few touched KiB would then cost up to 2 MiB. Separate small mappings
+    // never were; this one must not be either. (Advice only: a kernel without THP refuses it.)
+    (void)::madvise(m_base, m_bytes, MADV_NOHUGEPAGE);
     for (std::size_t i = 0; i < count; ++i) {
         if (::mprotect(m_base + i * m_slot, page, PROT_NONE) != 0) {
             const int error = errno;  // ENOMEM: each guard page is a mapping of its own

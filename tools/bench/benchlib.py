@@ -1,9 +1,12 @@
 """What the Python benchmarks of tools/bench share: the build to measure, an nginx on loopback,
-and the memory of a running process read from /proc."""
+the memory and CPU of a running process read from /proc, and Locust as a peer."""
 import os
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -106,3 +109,53 @@ def wait_keeping_cpu(proc):
     cpu = own_cpu_seconds(proc.pid)
     proc.wait()
     return cpu
+
+
+def run_locust(url, users, duration, workdir, locustfile_text, cpu=None, watch=None):
+    """Runs Locust (Debian's python3-locust, under /usr/bin/python3) headless against `url` with
+    `users` users of `locustfile_text`, all spawned at once, for `duration` seconds after the last
+    is spawned. `cpu` pins it; `watch(proc)`, if given, is called while it runs and its result is
+    returned. Returns (requests, seconds from start to stop, watch's result).
+
+    No --run-time: gevent starts that timer from a clock read before a slow start-up, so on a busy
+    box the run ended at once. It is stopped here instead (SIGTERM: Locust stops and writes its
+    statistics). Requests made while users were being spawned are counted in the elapsed time."""
+    locustfile = os.path.join(workdir, "locustfile.py")
+    with open(locustfile, "w") as f:
+        f.write(locustfile_text)
+    stats = os.path.join(workdir, "locust")
+    log = os.path.join(workdir, "locust.log")
+    command = ["/usr/bin/python3", "-m", "locust", "-f", locustfile, "--headless", "-u", str(users), "-r",
+               str(users), "--host", url, "--only-summary", "--csv", stats]
+    if cpu is not None:
+        command = ["taskset", "-c", str(cpu), *command]
+    with open(log, "w") as log_file:  # a file, not a pipe: Locust logs a lot while it is watched
+        started = time.monotonic()
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log_file)
+        stopped = []
+
+        def stop_after_spawning():
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and proc.poll() is None:
+                with open(log) as f:
+                    if "All users spawned" in f.read():
+                        break
+                time.sleep(0.1)
+            time.sleep(duration)
+            stopped.append(time.monotonic())
+            proc.send_signal(signal.SIGTERM)
+
+        stopper = threading.Thread(target=stop_after_spawning)
+        stopper.start()
+        watched = watch(proc) if watch else proc.wait()
+        stopper.join()
+    with open(log) as f:
+        err = f.read()
+    requests = 0
+    with open(stats + "_stats.csv") as f:
+        for line in f:
+            if ",Aggregated," in line:
+                requests = int(line.split(",")[2])
+    if requests == 0:
+        sys.exit(f"locust made no request: {err[-2000:]}")
+    return requests, stopped[0] - started, watched

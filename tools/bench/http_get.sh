@@ -9,7 +9,8 @@
 # nginx (one worker process, pinned to CPU 0) answers a short 200. wrk -t1 -cN and loads-runner
 # --threads 1 -u N (one GET + one assertEqual per test, plugins/bench), both pinned to CPU 1,
 # take turns for R rounds of S seconds; the script prints each round, the medians and their
-# ratio. Build type: the `release` preset.
+# ratio. Then Locust's FastHttpUser (locust_get.py), the same N users and test, once, also on
+# CPU 1, with the ratio loads/Locust. Build type: the `release` preset.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -90,3 +91,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo "wrk -t1 -c$connections -d${duration}s (median of $rounds):                 $wrk_median req/s"
 echo "loads-runner --threads 1 -u $connections -d $duration${runner_args[*]:+ ${runner_args[*]}} (median of $rounds): $loads_median req/s"
 awk -v l="$loads_median" -v w="$wrk_median" 'BEGIN {printf "ratio loads/wrk: %.2f\n", l / w}'
+read -r locust_rps locust_requests locust_seconds < <(/usr/bin/python3 "$root/tools/bench/locust_get.py" "$url" \
+    "$connections" "$duration" 1)
+echo "Locust FastHttpUser, $connections users, $duration s (once): $locust_rps req/s ($locust_requests requests in $locust_seconds s)"
+awk -v l="$loads_median" -v p="$locust_rps" 'BEGIN {printf "ratio loads/Locust: %.1f\n", l / p}'

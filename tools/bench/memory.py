@@ -19,12 +19,9 @@ own duration. Reported per user, with the ratio. The build directory defaults to
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 
 import benchlib
 
@@ -69,46 +66,6 @@ def run_loads(runner, libdir, url, users, duration, workdir):
     return samples, peak, totals
 
 
-def run_locust(url, users, duration, workdir):
-    locustfile = os.path.join(workdir, "locustfile.py")
-    with open(locustfile, "w") as f:
-        f.write(LOCUSTFILE)
-    stats = os.path.join(workdir, "locust")
-    log = os.path.join(workdir, "locust.log")
-    with open(log, "w") as log_file:  # a file, not a pipe: Locust logs a lot while it is watched
-        # No --run-time: gevent starts that timer from a clock read before a slow start-up, so on
-        # a busy box the run ended at once. It is stopped here, `duration` after its users are all
-        # spawned (SIGTERM: Locust stops and writes its statistics).
-        proc = subprocess.Popen(["/usr/bin/python3", "-m", "locust", "-f", locustfile, "--headless", "-u",
-                                 str(users), "-r", str(users), "--host", url, "--only-summary", "--csv", stats],
-                                stdout=subprocess.DEVNULL, stderr=log_file)
-
-        def stop_after_spawning():
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and proc.poll() is None:
-                with open(log) as f:
-                    if "All users spawned" in f.read():
-                        break
-                time.sleep(0.1)
-            time.sleep(duration)
-            proc.send_signal(signal.SIGTERM)
-
-        stopper = threading.Thread(target=stop_after_spawning)
-        stopper.start()
-        samples, peak = benchlib.watch_memory(proc)
-        stopper.join()
-    with open(log) as f:
-        err = f.read()
-    requests = 0
-    with open(stats + "_stats.csv") as f:
-        for line in f:
-            if ",Aggregated," in line:
-                requests = int(line.split(",")[2])
-    if requests == 0:
-        sys.exit(f"locust made no request: {err[-2000:]}")
-    return samples, peak, requests
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=None)
@@ -124,8 +81,8 @@ def main():
         with tempfile.TemporaryDirectory(prefix="loads-bench-memory-") as workdir:
             samples, peak, totals = run_loads(runner, os.path.join(build, "lib"), nginx.url, args.users, args.duration,
                                               workdir)
-            peer_samples, peer_peak, peer_requests = run_locust(nginx.url, args.peer_users, args.peer_duration,
-                                                                workdir)
+            peer_requests, _, (peer_samples, peer_peak) = benchlib.run_locust(
+                nginx.url, args.peer_users, args.peer_duration, workdir, LOCUSTFILE, watch=benchlib.watch_memory)
     finally:
         nginx.stop()
     d = args.duration

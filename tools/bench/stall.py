@@ -52,7 +52,10 @@ def nginx_worker(nginx):
 
 def wrk_ms(text):
     """wrk's duration text (e.g. 2.00s, 512.00us, 1.20ms) in milliseconds."""
-    value, unit = re.match(r"([\d.]+)(us|ms|s|m)", text).groups()
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not match:
+        sys.exit(f"cannot read wrk's latency {text!r}")
+    value, unit = match.groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
 
 
