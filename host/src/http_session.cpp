@@ -20,6 +20,7 @@
 
 namespace loads::host {
 namespace asio = boost::asio;
+using namespace std::literals;  // "..."sv: literal parts of a request are appended without strlen
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
@@ -207,7 +208,7 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url, c
     }
     std::string& out = m_request;
     out.clear();
-    out.append(hop.method).append(" ").append(url.target).append(" HTTP/1.1\r\n");
+    out.append(hop.method).append(" "sv).append(url.target).append(" HTTP/1.1\r\n"sv);
     bool has_host = false;
     bool has_agent = false;
     bool has_cookie = false;
@@ -234,26 +235,26 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url, c
         has_cookie = has_cookie || is_cookie;
         has_host = has_host || iequals(name, "host");
         has_agent = has_agent || iequals(name, "user-agent");
-        out.append(name).append(": ").append(value).append("\r\n");
+        out.append(name).append(": "sv).append(value).append("\r\n"sv);
     }
     if (!has_host) {
-        out.append("Host: ").append(url.host_header).append("\r\n");
+        out.append("Host: "sv).append(url.host_header).append("\r\n"sv);
     }
     if (!has_agent) {
-        out.append("User-Agent: ").append(m_settings.user_agent).append("\r\n");
+        out.append("User-Agent: "sv).append(m_settings.user_agent).append("\r\n"sv);
     }
     // Like Requests, a Cookie header the test sets replaces the jar's cookies for that request.
     if (!has_cookie && !m_cookies.empty()) {
         m_cookie_header.clear();
         if (m_cookies.header_for(url, m_cookie_header, std::chrono::system_clock::now())) {
-            out.append("Cookie: ").append(m_cookie_header).append("\r\n");
+            out.append("Cookie: "sv).append(m_cookie_header).append("\r\n"sv);
         }
     }
     const bool body_expected = hop.method == "POST" || hop.method == "PUT" || hop.method == "PATCH";
     if (!hop.body.empty() || body_expected) {
-        out.append("Content-Length: ").append(std::to_string(hop.body.size())).append("\r\n");
+        out.append("Content-Length: "sv).append(std::to_string(hop.body.size())).append("\r\n"sv);
     }
-    out.append("\r\n");
+    out.append("\r\n"sv);
     out.append(hop.body);
     return true;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,17 +53,30 @@ private:
     }
     void on_field_impl(boost::beast::http::field field, string_view name, string_view value,
                        error_code&) override {
-        m_out.header_block.append(name.data(), name.size());
-        m_out.header_block.append(": ");
-        const std::pair<std::size_t, std::size_t> at{m_out.header_block.size(), value.size()};
+        // One resize and plain copies rather than four appends: this runs for every field of
+        // every response, and the block keeps its capacity from one response to the next.
+        std::string& block = m_out.header_block;
+        const std::size_t start = block.size();
+        block.resize(start + name.size() + 2 + value.size() + 2);
+        char* p = block.data() + start;
+        std::memcpy(p, name.data(), name.size());
+        p += name.size();
+        *p++ = ':';
+        *p++ = ' ';
+        const std::pair<std::size_t, std::size_t> at{static_cast<std::size_t>(p - block.data()),
+                                                     value.size()};
+        if (!value.empty()) {  // an empty value's data() may be null, which memcpy must not get
+            std::memcpy(p, value.data(), value.size());
+            p += value.size();
+        }
+        *p++ = '\r';
+        *p = '\n';
         if (field == boost::beast::http::field::set_cookie) {
             m_out.set_cookies.push_back(at);
         } else if (field == boost::beast::http::field::location && !m_out.has_location) {
             m_out.location = at;
             m_out.has_location = true;
         }
-        m_out.header_block.append(value.data(), value.size());
-        m_out.header_block.append("\r\n");
     }
     void on_header_impl(error_code&) override {}
     void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
