@@ -392,11 +392,11 @@ HttpSession::Outcome HttpSession::exchange(Stream& stream, Connection& c, bool r
         for (;;) {
             if (c.buffer.size() > 0) {
                 std::size_t used = 0;
-                if (parser.is_header_done()) {
+                if (parser.is_header_done() && !parser.chunked()) {
                     used = parser.put(c.buffer.data(), ec);
                 } else {
-                    // Beast's header parsing is 4 KiB deep: on the thread's stack, not the user's
-                    // (thread_stack.hpp).
+                    // Beast's header parsing is 4 KiB deep (a chunked body's trailer goes through
+                    // it too): on the thread's stack, not the user's (thread_stack.hpp).
                     run_on_thread_stack(yield, [&] { used = parser.put(c.buffer.data(), ec); });
                 }
                 c.buffer.consume(used);

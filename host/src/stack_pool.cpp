@@ -1,5 +1,6 @@
 #include "stack_pool.hpp"
 
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 #include <limits>
@@ -58,6 +59,7 @@ StackPool::~StackPool() {
 }
 
 boost::context::stack_context StackPool::stack(std::size_t i) const noexcept {
+    assert(i < m_count);
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     boost::context::stack_context s;
     s.sp = m_base + (i + 1) * m_slot;  // stacks grow down from the slot's end

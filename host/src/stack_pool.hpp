@@ -7,11 +7,14 @@
 // a page; with thousands of users starting at once on two threads the kernel spent its time
 // spinning on that lock (10,000 users: ~40% more CPU at --threads 2 than at 1). Mapped by the
 // engine thread before the workers start, the stacks cost one mmap per worker, and the workers
-// only ever fault pages in. Freed as one piece when the worker is destroyed, after its users.
+// only ever fault pages in. Unmapped as one piece when the worker is destroyed, after its thread
+// has joined (every coroutine has ended by then); pages a finished user touched stay resident
+// until that point, which is the end of its cycle.
 //
 // Layout of each slot, lowest address first: a PROT_NONE guard page (an overflow faults cleanly
 // there, see crash_report), then the stack, which grows down from the slot's end. Pages are
-// committed only when touched (MAP_NORESERVE: a big pool is address space, not memory).
+// committed only when touched (MAP_NORESERVE: a big pool is address space, not memory, except
+// under strict overcommit, vm.overcommit_memory=2, which charged separate stacks just the same).
 #pragma once
 
 #include <cstddef>

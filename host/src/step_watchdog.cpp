@@ -2,15 +2,18 @@
 
 #include "http_session.hpp"
 
+#include <cassert>
+
 namespace loads::host {
 
 void StepWatchdog::add(HttpSession& session, std::size_t& slot) {
-    slot = m_entries.size();
-    m_entries.push_back(Entry{&session, &slot});
+    m_entries.push_back(Entry{&session, &slot});  // first: if it throws, the session is not listed
+    slot = m_entries.size() - 1;
 }
 
 void StepWatchdog::remove(std::size_t& slot) {
     const std::size_t index = slot;
+    assert(index < m_entries.size() && m_entries[index].slot == &slot);
     slot = k_unwatched;
     if (index != m_entries.size() - 1) {
         m_entries[index] = m_entries.back();

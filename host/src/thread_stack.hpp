@@ -27,8 +27,19 @@ namespace loads::host {
 // Calls fn() on the thread that runs the coroutine of `yield`, on that thread's stack, and returns
 // when it has returned. fn must not suspend (it runs outside the coroutine); an exception it
 // throws is rethrown here, in the coroutine.
+//
+// Completing resumes the coroutine from inside the initiation, a few frames down the thread's
+// stack, and those frames stay until the coroutine next really waits. Calls in a row without a
+// wait in between (a run of interim 1xx responses in one read) would pile them up, so past a
+// small depth the work runs where it is, on the coroutine's stack.
 template <typename Fn>
 void run_on_thread_stack(const Yield& yield, Fn&& fn) {
+    constexpr int k_max_nesting = 16;
+    thread_local int nesting = 0;
+    if (nesting >= k_max_nesting) {
+        std::forward<Fn>(fn)();
+        return;
+    }
     std::exception_ptr failure;
     boost::asio::async_initiate<const Yield&, void()>(
         [&fn, &failure](auto handler) {
@@ -37,7 +48,9 @@ void run_on_thread_stack(const Yield& yield, Fn&& fn) {
             } catch (...) {
                 failure = std::current_exception();  // never through Asio's scheduler
             }
+            ++nesting;  // the coroutine runs on from here until it next waits
             std::move(handler)();
+            --nesting;
         },
         yield);
     if (failure) {

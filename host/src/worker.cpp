@@ -1,5 +1,6 @@
 #include "worker.hpp"
 
+#include <cassert>
 #include <cstdio>
 #include <exception>
 
@@ -46,6 +47,7 @@ Worker::~Worker() {
 }
 
 void Worker::add_user(std::uint32_t index, std::uint32_t cycle_users) {
+    assert(!m_stacks);  // the pool is sized for the users added before map_stacks()
     m_users.push_back(std::make_unique<VirtualUser>(*this, m_plan, index, cycle_users));
 }
 

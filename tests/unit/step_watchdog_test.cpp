@@ -72,3 +72,29 @@ TEST_CASE("a session destroyed with a step armed leaves the watchdog") {
     watchdog.check(std::chrono::steady_clock::now() + 1s);  // would touch a freed session otherwise
     CHECK(b.disarm());
 }
+
+TEST_CASE("a session moved into a freed slot is still the one removed and checked") {
+    boost::asio::io_context io;
+    DnsCache dns;
+    DnsLookups lookups;
+    HttpSettings settings;
+    StepWatchdog watchdog;
+    std::vector<std::unique_ptr<HttpSession>> s;
+    std::vector<std::unique_ptr<TcpSocket>> sockets;
+    for (std::uint32_t i = 0; i < 5; ++i) {
+        s.push_back(std::make_unique<HttpSession>(io, dns, lookups, watchdog, settings, i));
+        sockets.push_back(std::make_unique<TcpSocket>(io));
+    }
+    for (std::size_t i = 0; i < 4; ++i) {
+        s[i]->arm(*sockets[i], 1h);
+    }
+    s[0]->disarm();                // s3 moves into slot 0
+    s[4]->arm(*sockets[4], 10ms);  // slot 3
+    s[3]->disarm();                // must free slot 0 (where s3 is now), not slot 3 (s4's)
+    CHECK(watchdog.size() == 3);
+    watchdog.check(std::chrono::steady_clock::now() + 1s);
+    CHECK(s[4]->disarm());  // still watched, so cut short
+    CHECK_FALSE(s[1]->disarm());
+    CHECK_FALSE(s[2]->disarm());
+    CHECK(watchdog.size() == 0);
+}

@@ -101,3 +101,26 @@ TEST_CASE("an exception thrown by the work comes back to the coroutine") {
     CHECK(caught == "parse failed");
     CHECK(went_on);
 }
+
+TEST_CASE("many calls without a wait in between do not pile up on the thread's stack") {
+    boost::asio::io_context io;
+    constexpr int k_calls = 2000;
+    int done = 0;
+    std::uintptr_t deepest = 0;
+    const void* in_thread = stack_address();
+    spawn_user(io, [&](Yield yield) {
+        for (int i = 0; i < k_calls; ++i) {
+            run_on_thread_stack(yield, [&] {
+                ++done;
+                const auto d = distance(stack_address(), in_thread);
+                if (d < k_coroutine_stack && d > deepest) {
+                    deepest = d;  // ran on the thread's stack, this far down
+                }
+            });
+        }
+    });
+    io.run();
+    CHECK(done == k_calls);
+    CHECK(deepest > 0);          // the first calls did run on the thread's stack
+    CHECK(deepest < 64 * 1024);  // 2,000 nested resumes would have gone far deeper
+}

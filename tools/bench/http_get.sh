@@ -8,15 +8,16 @@
 #
 # nginx (one worker process, pinned to CPU 0) answers a short 200. wrk -t1 -cN and loads-runner
 # --threads 1 -u N (one GET + one assertEqual per test, plugins/bench), both pinned to CPU 1,
-# take turns for R rounds of S seconds; the script prints each round, the medians and their
-# ratio. Then Locust's FastHttpUser (locust_get.py), the same N users and test, once, also on
+# take turns for R rounds of S seconds (default 7 of 5 s: this VM's speed drifts over tens of
+# seconds, and short alternating rounds let both tools see the same drift); the script prints
+# each round, the medians and their ratio, and the median of the rounds' own ratios. Then Locust's FastHttpUser (locust_get.py), the same N users and test, once, also on
 # CPU 1, with the ratio loads/Locust. Build type: the `release` preset.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-duration=10
+duration=5
 connections=100
-rounds=3
+rounds=7
 build=1
 runner_args=()
 while [[ $# -gt 0 ]]; do
@@ -70,6 +71,7 @@ median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 
 wrk_all=""
 loads_all=""
+ratios_all=""
 for round in $(seq "$rounds"); do
     wrk_out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" "$url")
     wrk_rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$wrk_out")
@@ -83,6 +85,7 @@ for round in $(seq "$rounds"); do
     echo "round $round: wrk $wrk_rps req/s, loads-runner $loads_rps req/s ($hits hits, $failed failed tests)"
     wrk_all+="$wrk_rps"$'\n'
     loads_all+="$loads_rps"$'\n'
+    ratios_all+="$(awk -v l="$loads_rps" -v w="$wrk_rps" 'BEGIN {printf "%.3f", l / w}')"$'\n'
 done
 wrk_median=$(printf '%s' "$wrk_all" | median)
 loads_median=$(printf '%s' "$loads_all" | median)
@@ -91,6 +94,7 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}
 echo "wrk -t1 -c$connections -d${duration}s (median of $rounds):                 $wrk_median req/s"
 echo "loads-runner --threads 1 -u $connections -d $duration${runner_args[*]:+ ${runner_args[*]}} (median of $rounds): $loads_median req/s"
 awk -v l="$loads_median" -v w="$wrk_median" 'BEGIN {printf "ratio loads/wrk: %.2f\n", l / w}'
+echo "median of the rounds' own ratios: $(printf '%s' "$ratios_all" | median)"
 read -r locust_rps locust_requests locust_seconds < <(/usr/bin/python3 "$root/tools/bench/locust_get.py" "$url" \
     "$connections" "$duration" 1)
 echo "Locust FastHttpUser, $connections users, $duration s (once): $locust_rps req/s ($locust_requests requests in $locust_seconds s)"
