@@ -115,11 +115,11 @@ def run_locust(url, users, duration, workdir, locustfile_text, cpu=None, watch=N
     """Runs Locust (Debian's python3-locust, under /usr/bin/python3) headless against `url` with
     `users` users of `locustfile_text`, all spawned at once, for `duration` seconds after the last
     is spawned. `cpu` pins it; `watch(proc)`, if given, is called while it runs and its result is
-    returned. Returns (requests, seconds from start to stop, watch's result).
+    returned. Returns (requests, the seconds Locust counts them over, watch's result).
 
     No --run-time: gevent starts that timer from a clock read before a slow start-up, so on a busy
     box the run ended at once. It is stopped here instead (SIGTERM: Locust stops and writes its
-    statistics). Requests made while users were being spawned are counted in the elapsed time."""
+    statistics)."""
     locustfile = os.path.join(workdir, "locustfile.py")
     with open(locustfile, "w") as f:
         f.write(locustfile_text)
@@ -151,11 +151,14 @@ def run_locust(url, users, duration, workdir, locustfile_text, cpu=None, watch=N
         stopper.join()
     with open(log) as f:
         err = f.read()
-    requests = 0
+    requests, rate = 0, 0.0
     with open(stats + "_stats.csv") as f:
         for line in f:
             if ",Aggregated," in line:
-                requests = int(line.split(",")[2])
-    if requests == 0:
+                fields = line.split(",")
+                requests, rate = int(fields[2]), float(fields[9])  # Request Count, Requests/s
+    if requests == 0 or rate <= 0:
         sys.exit(f"locust made no request: {err[-2000:]}")
-    return requests, stopped[0] - started, watched
+    # Locust's own rate runs from its first user, not from the start of Python: its start-up is
+    # not held against it.
+    return requests, min(requests / rate, stopped[0] - started), watched
