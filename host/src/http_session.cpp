@@ -103,9 +103,7 @@ HttpSession::HttpSession(asio::io_context& ioc, DnsCache& dns, DnsLookups& looku
       m_watchdog(watchdog) {}
 
 HttpSession::~HttpSession() {
-    if (m_watch_slot != StepWatchdog::k_unwatched) {
-        m_watchdog.remove(m_watch_slot);
-    }
+    m_watchdog.remove(m_watch_slot);
 }
 
 TlsClient& HttpSession::tls_client() const {
@@ -186,17 +184,13 @@ void HttpSession::arm(TcpSocket& socket, std::chrono::milliseconds timeout) {
     m_timed_out = false;
     m_active = &socket;
     m_deadline = clock::now() + timeout;
-    if (m_watch_slot == StepWatchdog::k_unwatched) {
-        m_watchdog.add(*this, m_watch_slot);
-    }
+    m_watchdog.add(*this, m_watch_slot);
 }
 
 bool HttpSession::disarm() {
     m_active = nullptr;
     m_deadline = clock::time_point::max();
-    if (m_watch_slot != StepWatchdog::k_unwatched) {
-        m_watchdog.remove(m_watch_slot);
-    }
+    m_watchdog.remove(m_watch_slot);
     const bool timed_out = m_timed_out;
     m_timed_out = false;
     return timed_out;

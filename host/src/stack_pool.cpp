@@ -28,7 +28,8 @@ StackPool::StackPool(std::size_t count, std::size_t stack_size) : m_count(count)
         return;
     }
     const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
-    m_slot = page + (stack_size + page - 1) / page * page;
+    m_stack = (stack_size + page - 1) / page * page;
+    m_slot = page + m_stack;
     if (count > std::numeric_limits<std::size_t>::max() / m_slot) {
         throw EnvironmentError(failure(count, stack_size, "mmap", ENOMEM));
     }
@@ -60,10 +61,9 @@ StackPool::~StackPool() {
 
 boost::context::stack_context StackPool::stack(std::size_t i) const noexcept {
     assert(i < m_count);
-    const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
     boost::context::stack_context s;
     s.sp = m_base + (i + 1) * m_slot;  // stacks grow down from the slot's end
-    s.size = m_slot - page;
+    s.size = m_stack;
     return s;
 }
 

@@ -5,7 +5,7 @@
 // when the user is spawned, on the worker's thread. Both calls take the process's memory-map
 // lock for writing, while the other workers' threads take it for reading on every first touch of
 // a page; with thousands of users starting at once on two threads the kernel spent its time
-// spinning on that lock (10,000 users: ~40% more CPU at --threads 2 than at 1). Mapped by the
+// spinning on that lock (15,000 users: ~50% more CPU at --threads 2 than at 1). Mapped by the
 // engine thread before the workers start, the stacks cost one mmap per worker, and the workers
 // only ever fault pages in. Unmapped as one piece when the worker is destroyed, after its thread
 // has joined (every coroutine has ended by then); pages a finished user touched stay resident
@@ -40,6 +40,7 @@ private:
     char* m_base = nullptr;
     std::size_t m_count = 0;
     std::size_t m_slot = 0;   ///< Guard page + stack, page-aligned.
+    std::size_t m_stack = 0;  ///< The stack part of a slot.
     std::size_t m_bytes = 0;  ///< The whole mapping.
 };
 

@@ -7,11 +7,17 @@
 namespace loads::host {
 
 void StepWatchdog::add(HttpSession& session, std::size_t& slot) {
+    if (slot != k_unwatched) {
+        return;
+    }
     m_entries.push_back(Entry{&session, &slot});  // first: if it throws, the session is not listed
     slot = m_entries.size() - 1;
 }
 
 void StepWatchdog::remove(std::size_t& slot) {
+    if (slot == k_unwatched) {
+        return;
+    }
     const std::size_t index = slot;
     assert(index < m_entries.size() && m_entries[index].slot == &slot);
     slot = k_unwatched;

@@ -23,9 +23,10 @@ public:
     /// The slot of a session that is not watched.
     static constexpr std::size_t k_unwatched = std::numeric_limits<std::size_t>::max();
 
-    /// Watches `session`; `slot` (the session's own, k_unwatched) is kept up to date until remove().
+    /// Watches `session` unless `slot` (the session's own) says it already is; `slot` is kept up
+    /// to date until remove().
     void add(HttpSession& session, std::size_t& slot);
-    /// Stops watching the session of `slot`, which becomes k_unwatched.
+    /// Stops watching the session of `slot`, which becomes k_unwatched; nothing if it was not.
     void remove(std::size_t& slot);
     /// Calls check_deadline(now) on every watched session. A session is not removed from inside
     /// check_deadline (it aborts the step; the session disarms when its coroutine resumes), but

@@ -24,6 +24,12 @@
 
 namespace loads::host {
 
+namespace detail {
+// How many completions of run_on_thread_stack are on this thread's stack right now. One counter
+// for every call site (a thread_local inside the template would be one per lambda type).
+inline thread_local int g_thread_stack_nesting = 0;
+}  // namespace detail
+
 // Calls fn() on the thread that runs the coroutine of `yield`, on that thread's stack, and returns
 // when it has returned. fn must not suspend (it runs outside the coroutine); an exception it
 // throws is rethrown here, in the coroutine.
@@ -35,8 +41,7 @@ namespace loads::host {
 template <typename Fn>
 void run_on_thread_stack(const Yield& yield, Fn&& fn) {
     constexpr int k_max_nesting = 16;
-    thread_local int nesting = 0;
-    if (nesting >= k_max_nesting) {
+    if (detail::g_thread_stack_nesting >= k_max_nesting) {
         std::forward<Fn>(fn)();
         return;
     }
@@ -48,9 +53,9 @@ void run_on_thread_stack(const Yield& yield, Fn&& fn) {
             } catch (...) {
                 failure = std::current_exception();  // never through Asio's scheduler
             }
-            ++nesting;  // the coroutine runs on from here until it next waits
+            ++detail::g_thread_stack_nesting;  // the coroutine runs on from here until it next waits
             std::move(handler)();
-            --nesting;
+            --detail::g_thread_stack_nesting;
         },
         yield);
     if (failure) {

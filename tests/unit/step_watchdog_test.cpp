@@ -19,82 +19,79 @@
 using namespace loads::host;
 using namespace std::chrono_literals;
 
-TEST_CASE("the watchdog holds the armed steps only, and times out those past their deadline") {
+namespace {
+
+// A worker's pieces a session needs, and `n` sessions on one watchdog, each with a socket to arm.
+struct Sessions {
+    explicit Sessions(std::uint32_t n) {
+        for (std::uint32_t i = 0; i < n; ++i) {
+            at.push_back(std::make_unique<HttpSession>(io, dns, lookups, watchdog, settings, i));
+            sockets.push_back(std::make_unique<TcpSocket>(io));
+        }
+    }
+    void arm(std::size_t i, std::chrono::milliseconds timeout) { at[i]->arm(*sockets[i], timeout); }
+    bool disarm(std::size_t i) { return at[i]->disarm(); }
+
     boost::asio::io_context io;
     DnsCache dns;
     DnsLookups lookups;
     HttpSettings settings;
     StepWatchdog watchdog;
-    std::vector<std::unique_ptr<HttpSession>> sessions;
+    std::vector<std::unique_ptr<HttpSession>> at;
     std::vector<std::unique_ptr<TcpSocket>> sockets;
-    for (std::uint32_t i = 0; i < 4; ++i) {
-        sessions.push_back(std::make_unique<HttpSession>(io, dns, lookups, watchdog, settings, i));
-        sockets.push_back(std::make_unique<TcpSocket>(io));
-    }
+};
+
+}  // namespace
+
+TEST_CASE("the watchdog holds the armed steps only, and times out those past their deadline") {
+    Sessions s(4);
+    StepWatchdog& watchdog = s.watchdog;
     CHECK(watchdog.size() == 0);
     for (std::size_t i = 0; i < 4; ++i) {
-        sessions[i]->arm(*sockets[i], i == 3 ? 1h : 10ms);
+        s.arm(i, i == 3 ? std::chrono::milliseconds(1h) : 10ms);
     }
     CHECK(watchdog.size() == 4);
     // Ending steps 0 and 1 moves the last entries into their slots; the rest stay watched.
-    CHECK_FALSE(sessions[0]->disarm());
-    CHECK_FALSE(sessions[1]->disarm());
+    CHECK_FALSE(s.disarm(0));
+    CHECK_FALSE(s.disarm(1));
     CHECK(watchdog.size() == 2);
     // Re-arming is one entry, not two.
-    sessions[2]->arm(*sockets[2], 10ms);
+    s.arm(2, 10ms);
     CHECK(watchdog.size() == 2);
 
     watchdog.check(std::chrono::steady_clock::now() + 1s);
-    CHECK(sessions[2]->disarm());        // overran its 10 ms: cut short
-    CHECK_FALSE(sessions[3]->disarm());  // an hour to go
+    CHECK(s.disarm(2));        // overran its 10 ms: cut short
+    CHECK_FALSE(s.disarm(3));  // an hour to go
     CHECK(watchdog.size() == 0);
     // A step ended before the check is not timed out by it.
-    sessions[0]->arm(*sockets[0], 10ms);
-    CHECK(sessions[0]->disarm() == false);
+    s.arm(0, 10ms);
+    CHECK_FALSE(s.disarm(0));
     watchdog.check(std::chrono::steady_clock::now() + 1s);
     CHECK(watchdog.size() == 0);
 }
 
 TEST_CASE("a session destroyed with a step armed leaves the watchdog") {
-    boost::asio::io_context io;
-    DnsCache dns;
-    DnsLookups lookups;
-    HttpSettings settings;
-    StepWatchdog watchdog;
-    TcpSocket a_socket(io);
-    TcpSocket b_socket(io);
-    auto a = std::make_unique<HttpSession>(io, dns, lookups, watchdog, settings, 0);
-    HttpSession b(io, dns, lookups, watchdog, settings, 1);
-    a->arm(a_socket, 10ms);
-    b.arm(b_socket, 10ms);
-    a.reset();
-    CHECK(watchdog.size() == 1);
-    watchdog.check(std::chrono::steady_clock::now() + 1s);  // would touch a freed session otherwise
-    CHECK(b.disarm());
+    Sessions s(2);
+    s.arm(0, 10ms);
+    s.arm(1, 10ms);
+    s.at[0].reset();
+    CHECK(s.watchdog.size() == 1);
+    s.watchdog.check(std::chrono::steady_clock::now() + 1s);  // would touch a freed session otherwise
+    CHECK(s.disarm(1));
 }
 
 TEST_CASE("a session moved into a freed slot is still the one removed and checked") {
-    boost::asio::io_context io;
-    DnsCache dns;
-    DnsLookups lookups;
-    HttpSettings settings;
-    StepWatchdog watchdog;
-    std::vector<std::unique_ptr<HttpSession>> s;
-    std::vector<std::unique_ptr<TcpSocket>> sockets;
-    for (std::uint32_t i = 0; i < 5; ++i) {
-        s.push_back(std::make_unique<HttpSession>(io, dns, lookups, watchdog, settings, i));
-        sockets.push_back(std::make_unique<TcpSocket>(io));
-    }
+    Sessions s(5);
     for (std::size_t i = 0; i < 4; ++i) {
-        s[i]->arm(*sockets[i], 1h);
+        s.arm(i, 1h);
     }
-    s[0]->disarm();                // s3 moves into slot 0
-    s[4]->arm(*sockets[4], 10ms);  // slot 3
-    s[3]->disarm();                // must free slot 0 (where s3 is now), not slot 3 (s4's)
-    CHECK(watchdog.size() == 3);
-    watchdog.check(std::chrono::steady_clock::now() + 1s);
-    CHECK(s[4]->disarm());  // still watched, so cut short
-    CHECK_FALSE(s[1]->disarm());
-    CHECK_FALSE(s[2]->disarm());
-    CHECK(watchdog.size() == 0);
+    s.disarm(0);     // s3 moves into slot 0
+    s.arm(4, 10ms);  // slot 3
+    s.disarm(3);     // must free slot 0 (where s3 is now), not slot 3 (s4's)
+    CHECK(s.watchdog.size() == 3);
+    s.watchdog.check(std::chrono::steady_clock::now() + 1s);
+    CHECK(s.disarm(4));  // still watched, so cut short
+    CHECK_FALSE(s.disarm(1));
+    CHECK_FALSE(s.disarm(2));
+    CHECK(s.watchdog.size() == 0);
 }
