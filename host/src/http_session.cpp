@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
+#include <cstring>
+#include <type_traits>
 
 #include <sys/socket.h>
 
@@ -16,7 +19,6 @@
 
 #include "abi_strings.hpp"
 #include "http_text.hpp"
-#include "thread_stack.hpp"
 
 namespace loads::host {
 namespace asio = boost::asio;
@@ -55,10 +57,14 @@ bool looks_closed(TcpSocket& socket) {
 }
 
 // A TLS peer that closes without close_notify: for HTTP/1.1 that is simply the end of the
-// connection (every message carries its own length), as browsers and Requests treat it.
+// connection (every message carries its own length), as browsers and Requests treat it. Nothing
+// to do on a plain socket, where comparing error categories would cost a call per read.
+template <class Stream>
 void tls_eof_is_eof(beast::error_code& ec) {
-    if (ec == asio::ssl::error::stream_truncated) {
-        ec = asio::error::eof;
+    if constexpr (!std::is_same_v<Stream, TcpSocket>) {
+        if (ec == asio::ssl::error::stream_truncated) {
+            ec = asio::error::eof;
+        }
     }
 }
 
@@ -200,18 +206,39 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url, c
     if (!is_token(hop.method)) {
         return false;
     }
-    std::string& out = m_request;
-    out.clear();
-    out.append(hop.method).append(" "sv).append(url.target).append(" HTTP/1.1\r\n"sv);
-    bool has_host = false;
-    bool has_agent = false;
-    bool has_cookie = false;
+    // Sized once for the longest it can be, written with plain copies, then cut to length: a
+    // dozen string appends, each an out-of-line call checking capacity, cost more than the rest
+    // of building a request.
+    std::size_t bound = hop.method.size() + url.target.size() + 16;  // " ", " HTTP/1.1\r\n", final CRLF
     for (std::size_t i = 0; i < request.header_count; ++i) {
         const std::string_view name = text(request.headers[i].name);
         const std::string_view value = text(request.headers[i].value);
         if (!safe_header_part(name, true) || !safe_header_part(value, false)) {
             return false;
         }
+        bound += name.size() + value.size() + 4;
+    }
+    bound += url.host_header.size() + 8 + m_settings.user_agent.size() + 14 + 40 + hop.body.size();
+
+    std::string& out = m_request;
+    out.resize(bound);
+    char* w = out.data();
+    const auto put = [&w](std::string_view part) {
+        if (!part.empty()) {  // an empty view's data() may be null, which memcpy must not get
+            std::memcpy(w, part.data(), part.size());
+            w += part.size();
+        }
+    };
+    put(hop.method);
+    put(" "sv);
+    put(url.target);
+    put(" HTTP/1.1\r\n"sv);
+    bool has_host = false;
+    bool has_agent = false;
+    bool has_cookie = false;
+    for (std::size_t i = 0; i < request.header_count; ++i) {
+        const std::string_view name = text(request.headers[i].name);
+        const std::string_view value = text(request.headers[i].value);
         // The body's length is always the real one.
         if (iequals(name, "content-length")) {
             continue;
@@ -229,27 +256,45 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url, c
         has_cookie = has_cookie || is_cookie;
         has_host = has_host || iequals(name, "host");
         has_agent = has_agent || iequals(name, "user-agent");
-        out.append(name).append(": "sv).append(value).append("\r\n"sv);
+        put(name);
+        put(": "sv);
+        put(value);
+        put("\r\n"sv);
     }
     if (!has_host) {
-        out.append("Host: "sv).append(url.host_header).append("\r\n"sv);
+        put("Host: "sv);
+        put(url.host_header);
+        put("\r\n"sv);
     }
     if (!has_agent) {
-        out.append("User-Agent: "sv).append(m_settings.user_agent).append("\r\n"sv);
+        put("User-Agent: "sv);
+        put(m_settings.user_agent);
+        put("\r\n"sv);
     }
     // Like Requests, a Cookie header the test sets replaces the jar's cookies for that request.
     if (!has_cookie && !m_cookies.empty()) {
         m_cookie_header.clear();
         if (m_cookies.header_for(url, m_cookie_header, std::chrono::system_clock::now())) {
-            out.append("Cookie: "sv).append(m_cookie_header).append("\r\n"sv);
+            // Its length was not known when the buffer was sized.
+            const std::size_t at = static_cast<std::size_t>(w - out.data());
+            out.resize(out.size() + m_cookie_header.size() + 10);
+            w = out.data() + at;
+            put("Cookie: "sv);
+            put(m_cookie_header);
+            put("\r\n"sv);
         }
     }
     const bool body_expected = hop.method == "POST" || hop.method == "PUT" || hop.method == "PATCH";
     if (!hop.body.empty() || body_expected) {
-        out.append("Content-Length: "sv).append(std::to_string(hop.body.size())).append("\r\n"sv);
+        char digits[24];
+        const auto [end, ec] = std::to_chars(std::begin(digits), std::end(digits), hop.body.size());
+        put("Content-Length: "sv);
+        put(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+        put("\r\n"sv);
     }
-    out.append("\r\n"sv);
-    out.append(hop.body);
+    put("\r\n"sv);
+    put(hop.body);
+    out.resize(static_cast<std::size_t>(w - out.data()));
     return true;
 }
 
@@ -372,43 +417,25 @@ template <class Stream>
 HttpSession::Outcome HttpSession::exchange(Stream& stream, Connection& c, bool reused, bool is_head,
                                            beast::error_code& ec, Yield& yield) {
     asio::async_write(stream, asio::buffer(m_request), suspend(yield, ec));
-    tls_eof_is_eof(ec);
+    tls_eof_is_eof<Stream>(ec);
     if (ec) {
         return reused && is_stale_connection(ec) ? Outcome::retry : Outcome::failed;
     }
     bool got_reply_bytes = false;
     for (;;) {  // one pass per response message: interim 1xx replies are read and dropped
-        m_response.clear();
-        ResponseParser parser(m_response);
-        parser.header_limit(k_header_limit);
-        parser.body_limit(m_settings.body_limit);
-        parser.skip(is_head);  // a HEAD response announces a length but carries no body
+        ResponseParser parser(m_response, k_header_limit, m_settings.body_limit, is_head);
         for (;;) {
             if (c.buffer.size() > 0) {
-                std::size_t used = 0;
-                if (parser.is_header_done() && !parser.chunked()) {
-                    used = parser.put(c.buffer.data(), ec);
-                } else {
-                    // Beast's header parsing is 4 KiB deep (a chunked body's trailer goes through
-                    // it too): on the thread's stack, not the user's (thread_stack.hpp).
-                    run_on_thread_stack(yield, [&] { used = parser.put(c.buffer.data(), ec); });
-                }
+                const auto* bytes = static_cast<const char*>(c.buffer.data().data());
+                const std::size_t used = parser.put(std::string_view(bytes, c.buffer.size()), ec);
                 c.buffer.consume(used);
                 got_reply_bytes = got_reply_bytes || used > 0;
-                if (ec == http::error::need_more) {
-                    ec = {};
-                } else if (ec) {
+                if (ec || parser.is_done()) {
                     break;
-                }
-                if (parser.is_done()) {
-                    break;
-                }
-                if (used > 0 && c.buffer.size() > 0) {
-                    continue;  // header parsed, body bytes still buffered
                 }
             }
             const std::size_t n = stream.async_read_some(c.buffer.prepare(k_read_chunk), suspend(yield, ec));
-            tls_eof_is_eof(ec);
+            tls_eof_is_eof<Stream>(ec);
             if (ec == asio::error::eof && parser.got_some()) {
                 parser.put_eof(ec);  // a body delimited by the end of the connection ends here
                 break;
