@@ -3,6 +3,7 @@ agent's own directory for the run, modes kept; a hostile archive sent straight t
 never write outside it; size limits apply."""
 import json
 import os
+import re
 import stat
 import struct
 import tempfile
@@ -144,6 +145,13 @@ class ShippedFiles(cluster.ClusterTestCase):
             self.assertRun(result, 6)
             self.assertIn("files refused: ", result.err)
             self.assertIn("exceeds the 1048576", result.err)
+            # Shown again from the broker's record, which is all a runner has when the refusal
+            # came before it could watch the run.
+            run_id = re.search(r"run (\S+) ended failed", result.err).group(1)
+            again = small.runner("--attach", "--run-id", run_id)
+            self.assertRun(again, 6)
+            self.assertIn(f"Run {run_id} is over (failed)", again.out)
+            self.assertRegex(again.err, r"agent \S+ failed at .*: files refused: .*exceeds the 1048576")
         finally:
             small.stop()
 

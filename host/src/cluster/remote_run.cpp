@@ -185,6 +185,11 @@ Followed follow(const Session& s, BrokerClient& client, RunWatcher& watcher, Run
         w = watcher.watch(std::move(start), plan, s.hub, client, s.interrupt);
     } else {
         s.info << "Run " << run_id << " is over (" << start.status << ").\n";
+        // It may have ended before this runner could watch it (an agent refusing the run at once):
+        // the reasons are said here then.
+        for (const AgentView& a : start.agents) {
+            say_agent(a);
+        }
         w.end = WatchResult::End::finished;
         w.status = start.status;
         w.total = std::move(start.total);

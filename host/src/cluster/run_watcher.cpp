@@ -2,6 +2,7 @@
 
 #include <ctime>
 #include <iostream>
+#include <set>
 
 #include <zmq.hpp>
 
@@ -64,6 +65,8 @@ void place_in_plan(const RunPlan& plan, double fraction, double elapsed, Progres
     info.users = plan.users[cycle];
 }
 
+}  // namespace
+
 void say_agent(const AgentView& a) {
     if (a.state == "failed" || a.state == "lost") {
         std::cerr << "loads-runner: agent " << a.agent_id << " " << a.state << " at "
@@ -71,8 +74,6 @@ void say_agent(const AgentView& a) {
                   << " (what it sent before is counted)\n";
     }
 }
-
-}  // namespace
 
 std::vector<AgentView> agents_from_json(const JsonValue* list) {
     std::vector<AgentView> out;
@@ -146,8 +147,20 @@ WatchResult RunWatcher::watch(RunState start, const RunPlan& plan, RunListener& 
     ZmqMessage m;
     bool heard_any = false;  // from the publisher
     bool warned = false;
+    // Every agent that failed is named on stderr once, with its reason, whether the news came live
+    // or in a snapshot: a refusal can reach the broker before this runner has subscribed.
+    std::set<std::pair<std::string, std::string>> said;
+    const auto tell = [&said](const std::vector<AgentView>& agents) {
+        for (const AgentView& a : agents) {
+            if (said.emplace(a.agent_id, a.state).second) {
+                say_agent(a);
+            }
+        }
+    };
+    tell(r.agents);
 
     const auto finish_from = [&](RunState&& s) {
+        tell(s.agents);
         r.end = WatchResult::End::finished;
         r.status = s.status;
         r.total = std::move(s.total);
@@ -208,7 +221,7 @@ WatchResult RunWatcher::watch(RunState start, const RunPlan& plan, RunListener& 
                 listener.on_refresh(r.total, std::move(interval), info);
             } else if (type == "agent" && h.find("agent") != nullptr) {
                 const AgentView a = agent_from_json(*h.find("agent"));
-                say_agent(a);
+                tell({a});
                 for (auto& known : r.agents) {
                     if (known.agent_id == a.agent_id) {
                         known = a;
@@ -228,6 +241,7 @@ WatchResult RunWatcher::watch(RunState start, const RunPlan& plan, RunListener& 
                 r.total = std::move(total);
                 r.elapsed = h.number_at("elapsed").value_or(elapsed);
                 r.agents = agents_from_json(h.find("agents"));
+                tell(r.agents);
                 if (r.status == "completed") {
                     // As a local run's bar: 100% once, at the end of a complete run.
                     r.progress = 1.0;
@@ -258,6 +272,7 @@ WatchResult RunWatcher::watch(RunState start, const RunPlan& plan, RunListener& 
             if (!s.active) {
                 return finish_from(std::move(s));
             }
+            tell(s.agents);
             if (!heard_any && !resync && !warned) {
                 warned = true;
                 std::cerr << "loads-runner: nothing arrives from the broker's publisher; following the run "

@@ -30,6 +30,9 @@ struct AgentView {
 
 std::vector<AgentView> agents_from_json(const JsonValue* list);
 
+/// Names on stderr an agent that failed or was lost, with when and why; nothing for the others.
+void say_agent(const AgentView& a);
+
 /// What the broker says of a run (CTRL_GET_RUN), with the figures published so far.
 struct RunState {
     std::string run_id;
