@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstring>
 
 #include <boost/beast/http/error.hpp>
@@ -128,6 +129,7 @@ ResponseParser::ResponseParser(ResponseStorage& out, std::size_t header_limit, s
 }
 
 std::size_t ResponseParser::find_section_end(std::string_view data, error_code& ec) {
+    assert(m_scanned <= data.size());  // the caller hands back every byte not used yet
     for (;;) {
         const std::size_t line_start = m_scanned;
         const void* lf = std::memchr(data.data() + line_start, '\n', data.size() - line_start);
@@ -381,8 +383,10 @@ void ResponseParser::begin_body(error_code& ec) {
         return;
     }
     if (m_has_transfer_encoding) {
-        if (m_has_length) {
-            m_keep_alive = false;  // both: Transfer-Encoding wins, and the connection is suspect
+        if (m_has_length || m_version < 11) {
+            // Both: Transfer-Encoding wins, and the connection is suspect. In HTTP/1.0, which has
+            // no Transfer-Encoding, the framing is faulty: read it, then close (RFC 9112 6.1, 6.3).
+            m_keep_alive = false;
         }
         if (m_chunked) {
             m_state = State::chunk_size;
@@ -416,6 +420,10 @@ std::size_t ResponseParser::parse_chunk_size(std::string_view data, error_code& 
         if (data.size() > k_chunk_line_limit) {
             ec = http::error::bad_chunk_extension;
         }
+        return 0;
+    }
+    if (lf + 1 > k_chunk_line_limit) {
+        ec = http::error::bad_chunk_extension;  // however the line arrived
         return 0;
     }
     if (lf == 0 || data[lf - 1] != '\r') {
@@ -471,7 +479,10 @@ std::size_t ResponseParser::parse_chunk_size(std::string_view data, error_code& 
 }
 
 std::size_t ResponseParser::put(std::string_view data, error_code& ec) {
-    m_got_some = m_got_some || !data.empty();
+    if (data.empty()) {
+        return 0;  // and no scan gets an empty view's null pointer
+    }
+    m_got_some = true;
     std::size_t used = 0;
     while (m_state != State::done) {
         const std::string_view rest = data.substr(used);

@@ -24,6 +24,9 @@
 namespace loads::host {
 
 struct ResponseStorage {
+    /// The body capacity kept from one response to the next; a larger buffer is released.
+    static constexpr std::size_t k_body_kept = 1024 * 1024;
+
     int status = 0;
     std::string reason;
     std::string header_block;  ///< "Name: value\r\n" per field, in received order (trailers last).
@@ -42,7 +45,11 @@ struct ResponseStorage {
         status = 0;
         reason.clear();
         header_block.clear();
-        body.clear();
+        if (body.capacity() > k_body_kept) {
+            std::string().swap(body);  // one big download must not stay with the user for good
+        } else {
+            body.clear();
+        }
         set_cookies.clear();
         has_location = false;
     }
@@ -64,7 +71,6 @@ public:
 
     bool got_some() const noexcept { return m_got_some; }
     bool is_done() const noexcept { return m_state == State::done; }
-    bool is_header_done() const noexcept { return m_state != State::header; }
     /// Once the header is parsed: may the connection carry another request?
     bool keep_alive() const noexcept { return m_keep_alive; }
 

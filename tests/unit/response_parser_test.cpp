@@ -215,6 +215,8 @@ TEST_CASE("ResponseParser reads every valid response as Beast's parser does, in 
         {"304 announces a length but has no body",
          "HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n"},
         {"a HEAD response", "HTTP/1.1 200 OK\r\nContent-Length: 12345\r\n\r\n", false, true},
+        {"a HEAD response announcing chunks", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", false,
+         true},
         {"a 1xx reply and what follows stay apart",
          "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"},
         {"the next response is left in the buffer",
@@ -258,6 +260,13 @@ TEST_CASE("ResponseParser: what a response ends with decides whether the connect
     CHECK(both.done);
     CHECK(both.body == "ok");
     CHECK_FALSE(both.keep_alive);
+    // HTTP/1.0 has no Transfer-Encoding: read as told, then close (RFC 9112 6.1).
+    const Reading old_chunked = read_whole(
+        "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: "
+        "chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+    CHECK(old_chunked.done);
+    CHECK(old_chunked.body == "ok");
+    CHECK_FALSE(old_chunked.keep_alive);
     // 101: the connection speaks another protocol now.
     const Reading upgrade = read_whole("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n");
     CHECK(upgrade.done);
@@ -358,6 +367,10 @@ TEST_CASE("ResponseParser: malformed responses are refused with Beast's error co
         {"a chunk-size line that never ends",
          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;" + std::string(5000, 'e'),
          http::error::bad_chunk_extension},
+        {"a chunk-size line over 4 KiB, its end there too",
+         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;" + std::string(4100, 'x') +
+             "\r\nok\r\n0\r\n\r\n",
+         http::error::bad_chunk_extension},
         {"a header over the limit", "HTTP/1.1 200 OK\r\nX: " + std::string(k_header_limit, 'h'),
          http::error::header_limit},
         {"a complete header over the limit",
@@ -418,4 +431,23 @@ TEST_CASE("ResponseParser: the end of the connection") {
         CHECK(parser.got_some());
         CHECK_FALSE(ec);
     }
+}
+
+TEST_CASE("ResponseStorage keeps a small body's buffer for the next response, not a big one's") {
+    ResponseStorage out;
+    boost::beast::error_code ec;
+    const std::string small = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(1000, 's');
+    ResponseParser(out, k_header_limit, 8 * k_body_limit, false).put(small, ec);
+    REQUIRE_FALSE(ec);
+    const std::size_t kept = out.body.capacity();
+    out.clear();
+    CHECK(out.body.capacity() == kept);
+
+    const std::string big =
+        "HTTP/1.1 200 OK\r\nContent-Length: 2000000\r\n\r\n" + std::string(2'000'000, 'b');
+    ResponseParser(out, k_header_limit, 8 * k_body_limit, false).put(big, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(out.body.size() == 2'000'000);
+    out.clear();
+    CHECK(out.body.capacity() <= ResponseStorage::k_body_kept);
 }
