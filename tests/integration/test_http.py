@@ -47,6 +47,9 @@ class Session(harness.ServerTestCase):
     def test_json_both_ways(self):
         self.assertPasses("test_json_both_ways", hits=2)
 
+    def test_a_body_bigger_than_the_socket_takes_at_once_goes_whole(self):
+        self.assertPasses("test_big_post", hits=2, users=2)
+
     def test_invalid_json_is_a_readable_error(self):
         r = self.run_test("test_bad_json")
         self.assertRun(r, 1)

@@ -119,6 +119,20 @@ public:
         assertEqual(back["tags"][1].as_string(), "b");
     }
 
+    // 6 MiB: more than a loopback socket takes at once, so the request goes out in several writes.
+    void test_big_post() {
+        std::string body(6 * 1024 * 1024, 'x');
+        for (std::size_t i = 0; i < body.size(); i += 4096) {
+            body[i] = static_cast<char>('a' + (i / 4096) % 26);
+        }
+        auto echoed = session.post(server_url + "/echo", body);
+        assertEqual(echoed.status_code, 200);
+        assertEqual(echoed.text.size(), body.size());
+        assertTrue(echoed.text == body);
+        // And the connection is still good for a small one.
+        assertEqual(session.post(server_url + "/echo", "small").text, "small");
+    }
+
     void test_bad_json() { session.get(server_url + "/bad-json").json(); }
 
     void test_wrong_json_type() { session.get(server_url + "/json").json()["name"].as_int(); }
@@ -303,7 +317,7 @@ private:
     loads::WebSocket m_held;
 };
 
-LOADS_TESTS(Http, test_get, test_tls_resumed, test_no_verify_per_request, test_cookies,
+LOADS_TESTS(Http, test_get, test_big_post, test_tls_resumed, test_no_verify_per_request, test_cookies,
             test_cookie_set_during_redirect, test_redirect_chain, test_redirect_not_followed,
             test_redirect_methods, test_too_many_redirects, test_json_both_ways, test_bad_json,
             test_wrong_json_type, test_form_params_and_headers, test_basic_auth,
