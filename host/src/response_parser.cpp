@@ -15,20 +15,6 @@ using boost::beast::error_code;
 
 namespace {
 
-// RFC 9110 5.6.2 tchar: what a field name is made of.
-constexpr std::array<bool, 256> k_token = [] {
-    std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c)
-        t[c] = true;
-    for (int c = 'a'; c <= 'z'; ++c)
-        t[c] = true;
-    for (int c = 'A'; c <= 'Z'; ++c)
-        t[c] = true;
-    for (char c : std::string_view("!#$%&'*+-.^_`|~"))
-        t[static_cast<unsigned char>(c)] = true;
-    return t;
-}();
-
 // RFC 9110 5.5 field-vchar, SP and HTAB (a reason phrase is made of the same): no control
 // character, CR and LF included, so a bare CR inside a line is refused here.
 constexpr std::array<bool, 256> k_text = [] {
@@ -69,39 +55,92 @@ void for_each_element(std::string_view list, Fn&& fn) {
     }
 }
 
-// Compares a token (a field name, a Connection value) with a lower-case name made of letters and
-// '-': (c | 0x20) folds the case of letters and leaves '-' and digits alone, and no other token
-// character folds onto a letter or '-'.
+constexpr std::uint64_t k_ones = 0x0101010101010101ULL;
+constexpr std::uint64_t k_highs = 0x8080808080808080ULL;
+
+// The high bit of each byte of x below n (n <= 128), exact for the lowest such byte (a borrow only
+// ever runs towards higher bytes), which is all the scans below use.
+constexpr std::uint64_t bytes_below(std::uint64_t x, std::uint8_t n) {
+    return (x - k_ones * n) & ~x & k_highs;
+}
+constexpr std::uint64_t bytes_equal(std::uint64_t x, std::uint8_t c) {
+    return bytes_below(x ^ (k_ones * c), 1);
+}
+
+std::uint64_t load8(const char* p) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    return x;
+}
+
+// Compares a token (a field name, a Connection value) with a lower-case name made of letters,
+// digits and '-': (c | 0x20) folds the case of letters and leaves '-' and digits alone, and no
+// byte a field name or value can hold (no control character) folds onto one of those otherwise.
+// Eight bytes at a time, the last eight overlapping: these compares run for every response.
 bool name_is(std::string_view token, std::string_view lower) {
-    if (token.size() != lower.size()) {
+    const std::size_t n = token.size();
+    if (n != lower.size()) {
         return false;
     }
-    for (std::size_t i = 0; i < token.size(); ++i) {
-        if ((token[i] | 0x20) != lower[i]) {
+    if (n < 8) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if ((token[i] | 0x20) != lower[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+    constexpr std::uint64_t k_case = 0x2020202020202020ULL;
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+        if ((load8(token.data() + i) | k_case) != load8(lower.data() + i)) {
             return false;
         }
     }
-    return true;
+    return (load8(token.data() + n - 8) | k_case) == load8(lower.data() + n - 8);
 }
 
 // Skips the text of a line (k_text) from p; stops at the first other byte, at `last` at the
-// latest. Eight bytes at a time while none is below 0x20 or DEL (bytes from 0x80 are obs-text):
-// most of a header's bytes are values.
+// latest. Eight bytes at a time (bytes from 0x80 are obs-text, so only those below 0x20 and DEL
+// stop it); most of a header's bytes are values.
 const char* skip_text(const char* p, const char* last) {
-    constexpr std::uint64_t k_ones = 0x0101010101010101ULL;
-    constexpr std::uint64_t k_highs = 0x8080808080808080ULL;
     while (last - p >= 8) {
-        std::uint64_t x;
-        std::memcpy(&x, p, 8);
-        const std::uint64_t below_space = (x - k_ones * 0x20) & ~x & k_highs;
-        const std::uint64_t y = x ^ (k_ones * 0x7f);
-        const std::uint64_t del = (y - k_ones) & ~y & k_highs;
-        if ((below_space | del) != 0) {
-            break;  // one of these eight ends the text (or is a tab): byte by byte from here
+        const std::uint64_t x = load8(p);
+        const std::uint64_t stop = bytes_below(x, 0x20) | bytes_equal(x, 0x7f);
+        if (stop == 0) {
+            p += 8;
+            continue;
+        }
+        p += __builtin_ctzll(stop) / 8;
+        if (*p != '\t') {
+            return p;
+        }
+        ++p;  // a tab is text
+    }
+    while (p < last && k_text[static_cast<unsigned char>(*p)]) {
+        ++p;
+    }
+    return p;
+}
+
+// Skips a field name from p: stops at the first byte that is a control, a space, ':', DEL or
+// above, at `last` at the latest. Eight bytes at a time, so a name's other characters are not
+// told apart from tchar: a separator such as '/' in a name is let through, which costs a client
+// nothing (no field the session reads contains one, and name_is() stays exact without them).
+const char* skip_name(const char* p, const char* last) {
+    while (last - p >= 8) {
+        const std::uint64_t x = load8(p);
+        const std::uint64_t stop =
+            bytes_below(x, 0x21) | bytes_equal(x, ':') | (x & k_highs) | bytes_equal(x, 0x7f);
+        if (stop != 0) {
+            return p + __builtin_ctzll(stop) / 8;
         }
         p += 8;
     }
-    while (p < last && k_text[static_cast<unsigned char>(*p)]) {
+    while (p < last) {
+        const auto c = static_cast<unsigned char>(*p);
+        if (c <= 0x20 || c == ':' || c >= 0x7f) {
+            break;
+        }
         ++p;
     }
     return p;
@@ -149,6 +188,23 @@ std::size_t ResponseParser::find_section_end(std::string_view data, error_code& 
 }
 
 std::size_t ResponseParser::parse_header(std::string_view data, error_code& ec) {
+    if (!m_header_tried) {
+        // Nearly every response header arrives whole in one read: parsed straight away, in one
+        // pass that finds its end as it goes.
+        m_header_tried = true;
+        const std::size_t end = parse_head(data, ec);
+        if (ec || end != 0) {
+            if (!ec && end > m_header_limit) {
+                ec = http::error::header_limit;
+                return 0;
+            }
+            return end;
+        }
+        // It did not: forget what was read, wait for the end, then parse the whole. Looking for
+        // the end resumes where it stopped, so a header in many pieces costs no more than one.
+        m_out.clear();
+        m_framing = Framing{};
+    }
     const std::size_t end = find_section_end(data, ec);
     if (ec) {
         return 0;
@@ -160,81 +216,114 @@ std::size_t ResponseParser::parse_header(std::string_view data, error_code& ec) 
     if (end == 0) {
         return 0;
     }
+    const std::size_t parsed = parse_head(data.substr(0, end), ec);
+    assert(ec || parsed == end);
+    return ec ? 0 : parsed;
+}
+
+std::size_t ResponseParser::parse_head(std::string_view data, error_code& ec) {
     // status-line = HTTP-version SP status-code SP [ reason-phrase ]; "HTTP/1.1 200" without the
     // second SP is accepted, as curl and browsers do.
-    const std::size_t line_end = data.find('\n') - 1;  // at its CR
-    const std::string_view line = data.substr(0, line_end);
+    const char* const first = data.data();
+    const char* const last = first + data.size();
+    const char* const cr = skip_text(first, last);
+    if (cr == last || (*cr == '\r' && last - cr < 2)) {
+        return 0;
+    }
+    if (*cr == '\n') {
+        ec = http::error::bad_line_ending;
+        return 0;
+    }
+    const std::string_view line(first, static_cast<std::size_t>(cr - first));
     const auto digit = [&](std::size_t i) { return line[i] >= '0' && line[i] <= '9'; };
     if (line.size() < 8 || line.substr(0, 5) != "HTTP/" || line[5] != '1' || line[6] != '.' || !digit(7)) {
         ec = http::error::bad_version;
         return 0;
     }
-    m_version = 10 + (line[7] - '0');
+    m_framing.version = 10 + (line[7] - '0');
     if (line.size() < 12 || line[8] != ' ' || !digit(9) || !digit(10) || !digit(11) || line[9] == '0' ||
         (line.size() > 12 && line[12] != ' ')) {
         ec = http::error::bad_status;
         return 0;
     }
-    m_out.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
-    const std::string_view reason = line.size() > 12 ? line.substr(13) : std::string_view();
-    for (char c : reason) {
-        if (!k_text[static_cast<unsigned char>(c)]) {
-            ec = http::error::bad_reason;
-            return 0;
-        }
-    }
-    m_out.reason.assign(reason);
-    const std::size_t fields_start = line_end + 2;
-    if (!parse_fields(data.substr(fields_start, end - 2 - fields_start), true, ec)) {
+    if (*cr != '\r' || cr[1] != '\n') {
+        ec = http::error::bad_reason;  // a control character in it, a bare CR among them
         return 0;
     }
-    return end;
+    m_out.status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+    m_out.reason.assign(line.size() > 12 ? line.substr(13) : std::string_view());
+    const std::size_t fields_start = line.size() + 2;
+    const std::size_t used = parse_fields(data.substr(fields_start), true, ec);
+    return used == 0 ? 0 : fields_start + used;
 }
 
-bool ResponseParser::parse_fields(std::string_view lines, bool header, error_code& ec) {
-    // Written in place into a block sized for the worst case ("a:b" grows by one byte; obs-fold
-    // and OWS only shrink), then cut to what was written: no reallocation, so the offsets noted
-    // for the session stay valid.
+std::size_t ResponseParser::parse_fields(std::string_view data, bool header, error_code& ec) {
+    // The block grows as it is written: offsets, not pointers, are kept into it.
     std::string& block = m_out.header_block;
-    const std::size_t start = block.size();
-    block.resize(start + 2 * lines.size());
-    char* const base = block.data();
-    char* w = base + start;
+    std::size_t w = block.size();
+    const auto room = [&block, &w](std::size_t n) {
+        if (w + n > block.size()) {
+            block.resize(std::max({w + n, 2 * block.size(), std::size_t{512}}));
+        }
+        return block.data() + w;
+    };
 
     std::string_view name;  // the field in progress, finished once no obs-fold line follows
     std::size_t value_at = 0;
     std::size_t value_size = 0;
     bool pending = false;
 
-    // find_section_end saw CRLF end every line, so every scan below stops at a CR at the latest.
-    const char* p = lines.data();
-    const char* const last = p + lines.size();
-    while (p < last) {
+    const char* p = data.data();
+    const char* const last = p + data.size();
+    for (;;) {
+        if (last - p < 2) {
+            return 0;  // not all here yet
+        }
+        if (p[0] == '\r' || p[0] == '\n') {  // the empty line ending the section
+            if (p[0] != '\r' || p[1] != '\n') {
+                ec = http::error::bad_line_ending;
+                return 0;
+            }
+            p += 2;
+            break;
+        }
         const char* const line = p;
-        while (k_token[static_cast<unsigned char>(*p)]) {
-            ++p;
+        p = skip_name(p, last);
+        if (p == last) {
+            return 0;
         }
         const bool fold = p == line && is_ows(*p);
+        if (*p == '\n') {
+            ec = http::error::bad_line_ending;  // as find_section_end would say
+            return 0;
+        }
         if (!fold && (p == line || *p != ':')) {
             ec = http::error::bad_field;
-            return false;
+            return 0;
         }
         if (fold && !pending) {
             ec = http::error::bad_obs_fold;
-            return false;
+            return 0;
         }
         const char* const name_end = p;
         if (!fold) {
             ++p;  // the colon
         }
-        while (is_ows(*p)) {
+        while (p < last && is_ows(*p)) {
             ++p;
         }
         const char* const value = p;
         p = skip_text(p, last);
+        if (p == last || (*p == '\r' && last - p < 2)) {
+            return 0;
+        }
+        if (*p == '\n') {
+            ec = http::error::bad_line_ending;
+            return 0;
+        }
         if (p[0] != '\r' || p[1] != '\n') {
             ec = http::error::bad_value;  // a control character, a bare CR among them
-            return false;
+            return 0;
         }
         const char* value_end = p;
         while (value_end > value && is_ows(value_end[-1])) {
@@ -246,47 +335,51 @@ bool ResponseParser::parse_fields(std::string_view lines, bool header, error_cod
             // obs-fold (RFC 9112 5.2): a client replaces it with SP and reads on.
             if (size > 0) {
                 w -= 2;  // over the CRLF that ended the field so far
+                char* out = room(size + 3);
                 if (value_size > 0) {
-                    *w++ = ' ';
+                    *out++ = ' ';
                     ++value_size;
                 }
-                std::memcpy(w, value, size);
-                w += size;
+                std::memcpy(out, value, size);
+                out += size;
                 value_size += size;
-                *w++ = '\r';
-                *w++ = '\n';
+                *out++ = '\r';
+                *out++ = '\n';
+                w = static_cast<std::size_t>(out - block.data());
             }
             continue;
         }
         if (pending) {
             note_field(name, value_at, value_size, header, ec);
             if (ec) {
-                return false;
+                return 0;
             }
         }
         name = std::string_view(line, static_cast<std::size_t>(name_end - line));
-        std::memcpy(w, name.data(), name.size());
-        w += name.size();
-        *w++ = ':';
-        *w++ = ' ';
-        value_at = static_cast<std::size_t>(w - base);
+        char* out = room(name.size() + size + 4);
+        std::memcpy(out, name.data(), name.size());
+        out += name.size();
+        *out++ = ':';
+        *out++ = ' ';
+        value_at = static_cast<std::size_t>(out - block.data());
         value_size = size;
         if (size > 0) {  // an empty value's pointer may sit at the CR: nothing to copy
-            std::memcpy(w, value, size);
-            w += size;
+            std::memcpy(out, value, size);
+            out += size;
         }
-        *w++ = '\r';
-        *w++ = '\n';
+        *out++ = '\r';
+        *out++ = '\n';
+        w = static_cast<std::size_t>(out - block.data());
         pending = true;
     }
     if (pending) {
         note_field(name, value_at, value_size, header, ec);
         if (ec) {
-            return false;
+            return 0;
         }
     }
-    block.resize(static_cast<std::size_t>(w - base));
-    return true;
+    block.resize(w);
+    return static_cast<std::size_t>(p - data.data());
 }
 
 void ResponseParser::note_field(std::string_view name, std::size_t value_at, std::size_t value_size,
@@ -309,14 +402,14 @@ void ResponseParser::note_field(std::string_view name, std::size_t value_at, std
                 m_out.set_cookies.emplace_back(value_at, value_size);
             } else if (name_is(name, "connection")) {
                 if (name_is(value, "keep-alive")) {
-                    m_keep_alive_token = true;
+                    m_framing.keep_alive_token = true;
                     break;
                 }
                 for_each_element(value, [&](std::string_view token) {
                     if (iequals(token, "close")) {
-                        m_close = true;
+                        m_framing.close = true;
                     } else if (iequals(token, "keep-alive")) {
-                        m_keep_alive_token = true;
+                        m_framing.keep_alive_token = true;
                     }
                 });
             }
@@ -333,8 +426,8 @@ void ResponseParser::note_field(std::string_view name, std::size_t value_at, std
                 std::string_view last;
                 for_each_element(value, [&](std::string_view coding) { last = coding; });
                 if (!last.empty()) {
-                    m_has_transfer_encoding = true;
-                    m_chunked = iequals(trim_ows(last.substr(0, last.find(';'))), "chunked");
+                    m_framing.has_transfer_encoding = true;
+                    m_framing.chunked = iequals(trim_ows(last.substr(0, last.find(';'))), "chunked");
                 }
             }
             break;
@@ -359,12 +452,12 @@ void ResponseParser::read_content_length(std::string_view value, error_code& ec)
             }
             n = n * 10 + static_cast<std::uint64_t>(c - '0');
         }
-        if (m_has_length && n != m_length) {
+        if (m_framing.has_length && n != m_framing.length) {
             ec = http::error::multiple_content_length;
             return;
         }
-        m_has_length = true;
-        m_length = n;
+        m_framing.has_length = true;
+        m_framing.length = n;
         any = true;
     });
     if (!any && !ec) {
@@ -374,7 +467,8 @@ void ResponseParser::read_content_length(std::string_view value, error_code& ec)
 
 void ResponseParser::begin_body(error_code& ec) {
     const int status = m_out.status;
-    m_keep_alive = m_version >= 11 ? !m_close : m_keep_alive_token && !m_close;
+    m_keep_alive =
+        m_framing.version >= 11 ? !m_framing.close : m_framing.keep_alive_token && !m_framing.close;
     if (status < 200 || status == 204 || status == 304 || m_is_head) {
         if (status == 101) {
             m_keep_alive = false;  // the connection now speaks another protocol
@@ -382,13 +476,13 @@ void ResponseParser::begin_body(error_code& ec) {
         m_state = State::done;
         return;
     }
-    if (m_has_transfer_encoding) {
-        if (m_has_length || m_version < 11) {
+    if (m_framing.has_transfer_encoding) {
+        if (m_framing.has_length || m_framing.version < 11) {
             // Both: Transfer-Encoding wins, and the connection is suspect. In HTTP/1.0, which has
             // no Transfer-Encoding, the framing is faulty: read it, then close (RFC 9112 6.1, 6.3).
             m_keep_alive = false;
         }
-        if (m_chunked) {
+        if (m_framing.chunked) {
             m_state = State::chunk_size;
         } else {
             m_state = State::body_to_eof;
@@ -396,17 +490,17 @@ void ResponseParser::begin_body(error_code& ec) {
         }
         return;
     }
-    if (m_has_length) {
-        if (m_length > m_body_limit) {
+    if (m_framing.has_length) {
+        if (m_framing.length > m_body_limit) {
             ec = http::error::body_limit;
             return;
         }
-        if (m_length == 0) {
+        if (m_framing.length == 0) {
             m_state = State::done;
             return;
         }
-        m_remaining = m_length;
-        m_out.body.reserve(static_cast<std::size_t>(std::min(m_length, k_reserve_limit)));
+        m_remaining = m_framing.length;
+        m_out.body.reserve(static_cast<std::size_t>(std::min(m_framing.length, k_reserve_limit)));
         m_state = State::body_length;
         return;
     }
@@ -555,7 +649,8 @@ std::size_t ResponseParser::put(std::string_view data, error_code& ec) {
                 if (end == 0) {
                     return used;
                 }
-                if (!parse_fields(rest.substr(0, end - 2), false, ec)) {
+                if (parse_fields(rest.substr(0, end), false, ec) != end) {
+                    assert(ec);  // the whole section is here
                     return used;
                 }
                 used += end;

@@ -78,9 +78,13 @@ private:
     enum class State { header, body_length, body_to_eof, chunk_size, chunk_data, chunk_end, trailer, done };
 
     std::size_t parse_header(std::string_view data, boost::beast::error_code& ec);
-    /// Parses the field lines of `lines` (each ending in CRLF, the empty line excluded) into the
-    /// header block. `header`: these are the header's fields, whose framing fields count.
-    bool parse_fields(std::string_view lines, bool header, boost::beast::error_code& ec);
+    /// Parses the status line and the fields from data[0], in one pass. @return the header's
+    /// size (its empty line included), or 0 when it is not all in `data` or on an error (`ec`).
+    std::size_t parse_head(std::string_view data, boost::beast::error_code& ec);
+    /// Parses field lines from data[0] to the empty line ending them into the header block.
+    /// `header`: these are the header's fields, whose framing fields count. @return the bytes
+    /// used (the empty line included), or 0 when they are not all in `data` or on an error.
+    std::size_t parse_fields(std::string_view data, bool header, boost::beast::error_code& ec);
     void read_content_length(std::string_view value, boost::beast::error_code& ec);
     void note_field(std::string_view name, std::size_t value_at, std::size_t value_size, bool header,
                     boost::beast::error_code& ec);
@@ -102,13 +106,17 @@ private:
     std::size_t m_trailer_bytes = 0;
 
     // What the header said about framing.
-    int m_version = 11;
-    bool m_has_length = false;
-    std::uint64_t m_length = 0;
-    bool m_has_transfer_encoding = false;
-    bool m_chunked = false;
-    bool m_close = false;
-    bool m_keep_alive_token = false;
+    struct Framing {
+        int version = 11;
+        bool has_length = false;
+        std::uint64_t length = 0;
+        bool has_transfer_encoding = false;
+        bool chunked = false;
+        bool close = false;
+        bool keep_alive_token = false;
+    };
+    Framing m_framing;
+    bool m_header_tried = false;  ///< The one-pass parse of a header that may be incomplete was tried.
 };
 
 }  // namespace loads::host

@@ -196,6 +196,9 @@ TEST_CASE("ResponseParser reads every valid response as Beast's parser does, in 
         {"long values with tabs and obs-text",
          "HTTP/1.1 200 OK\r\nX-Tabbed: abcdefghij\tklmnopqrstu\xff\xfevwxyz0123456789\t\r\n"
          "Content-Type: text/html; charset=utf-8\r\nContent-Length: 1\r\n\r\nx"},
+        {"names in any case, and near misses that are other fields",
+         "HTTP/1.1 200 OK\r\nCONTENT-LENGTH: 2\r\nContent-Lengthy: 9\r\nContent_Length: 7\r\nLocatioN: /x\r\n"
+         "Set-Cookie2: old=1\r\ncONNECTION: Keep-Alive\r\nTransfer-Encodinf: chunked\r\n\r\nok"},
         {"a reason with spaces", "HTTP/1.1 404 Not Found Here\r\nContent-Length: 2\r\n\r\nno"},
         {"an empty reason", "HTTP/1.1 200 \r\nContent-Length: 2\r\n\r\nok"},
         {"chunked, with extensions and trailers",
