@@ -223,7 +223,7 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url, c
     std::string& out = m_request;
     out.resize(bound);
     char* w = out.data();
-    const auto put = [&w](std::string_view part) {
+    const auto put = [&w](std::string_view part) __attribute__((always_inline)) {
         if (!part.empty()) {  // an empty view's data() may be null, which memcpy must not get
             std::memcpy(w, part.data(), part.size());
             w += part.size();
