@@ -37,26 +37,6 @@ TlsClient::TlsClient(const TlsSettings& settings)
     m_verifying.set_verify_mode(ssl::verify_peer);
     m_trusting.set_verify_mode(ssl::verify_none);
     boost::system::error_code ec;
-    // The system store. Certificates are looked up one by one in its hashed directory
-    // (/etc/ssl/certs on Debian, SSL_CERT_DIR overrides it) as handshakes need them. Parsing the
-    // whole bundle, which set_default_verify_paths does wherever the default file exists, cost
-    // every run ~25 ms of its ~35 ms start-up on the development VM, https or not
-    // (tools/bench/startup.py). SSL_CERT_FILE, when set, is still read whole, as is the bundle on
-    // a system without the directory. A system without either still runs: every verified
-    // handshake then fails with a clear message.
-    X509_STORE* store = SSL_CTX_get_cert_store(m_verifying.native_handle());
-    const char* dir_override = std::getenv(X509_get_default_cert_dir_env());
-    const std::string dir = dir_override != nullptr ? dir_override : X509_get_default_cert_dir();
-    std::error_code fs_error;
-    if (std::filesystem::is_directory(dir, fs_error) || dir_override != nullptr) {
-        X509_STORE_load_path(store, dir.c_str());
-    } else {
-        X509_STORE_load_file(store, X509_get_default_cert_file());
-    }
-    if (const char* file = std::getenv(X509_get_default_cert_file_env()); file != nullptr) {
-        X509_STORE_load_file(store, file);
-    }
-    ERR_clear_error();  // a missing store is reported at the handshake, not left for the next call
     if (!settings.ca_file.empty()) {
         m_verifying.load_verify_file(settings.ca_file, ec);
         if (ec) {
@@ -64,6 +44,36 @@ TlsClient::TlsClient(const TlsSettings& settings)
                                      " (expected PEM certificates)");
         }
     }
+}
+
+ssl::context& TlsClient::context(bool verify) {
+    if (!verify) {
+        return m_trusting;
+    }
+    // The system store, read at the first verified connection rather than at start-up: a run
+    // that makes none (most) does not pay for it. SSL_CERT_FILE names a bundle of ~140
+    // certificates, 25 to 50 ms to parse on the development VM (tools/bench/startup.py).
+    std::call_once(m_store_loaded, [this] {
+        // Certificates are looked up one by one in the store's hashed directory (/etc/ssl/certs
+        // on Debian, SSL_CERT_DIR overrides it) as handshakes need them, rather than the whole
+        // bundle parsed as set_default_verify_paths would. SSL_CERT_FILE, when set, is read
+        // whole, as is the bundle on a system without the directory. A system without either
+        // still runs: every verified handshake then fails with a clear message.
+        X509_STORE* store = SSL_CTX_get_cert_store(m_verifying.native_handle());
+        const char* dir_override = std::getenv(X509_get_default_cert_dir_env());
+        const std::string dir = dir_override != nullptr ? dir_override : X509_get_default_cert_dir();
+        std::error_code fs_error;
+        if (std::filesystem::is_directory(dir, fs_error) || dir_override != nullptr) {
+            X509_STORE_load_path(store, dir.c_str());
+        } else {
+            X509_STORE_load_file(store, X509_get_default_cert_file());
+        }
+        if (const char* file = std::getenv(X509_get_default_cert_file_env()); file != nullptr) {
+            X509_STORE_load_file(store, file);
+        }
+        ERR_clear_error();  // a missing store is reported at the handshake, not left for the next call
+    });
+    return m_verifying;
 }
 
 std::unique_ptr<TlsStream> TlsClient::make_stream(boost::asio::io_context& ioc, const std::string& host,

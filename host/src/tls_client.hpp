@@ -1,10 +1,12 @@
 // TlsClient: the OpenSSL client contexts every https:// and wss:// connection of the run is made
 // from. One verifying context (the system's CA store, plus --ca-file) and one that verifies
-// nothing (--insecure, BYPASS_SSL_CHECK, or a request that asks for it); both are set up once,
-// before the first user starts, and only read afterwards, which OpenSSL allows from any thread.
+// nothing (--insecure, BYPASS_SSL_CHECK, or a request that asks for it); both are set up before
+// the first user starts (but for the system store, added once at the first verified connection),
+// and only read afterwards, which OpenSSL allows from any thread.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <boost/asio/ssl/context.hpp>
@@ -37,13 +39,15 @@ public:
     std::unique_ptr<TlsStream> make_stream(boost::asio::io_context& ioc, const std::string& host, bool verify,
                                            ssl_session_st* resume);
     /// The context streams are made from (for a stream that another layer owns, e.g. a web socket).
-    boost::asio::ssl::context& context(bool verify) noexcept { return verify ? m_verifying : m_trusting; }
+    /// The verifying one gets the system's CA store on first use; any thread may call this.
+    boost::asio::ssl::context& context(bool verify);
     /// Prepares a stream made from context(verify) like make_stream does. @throws std::runtime_error.
     static void prepare(TlsStream& stream, const std::string& host, bool verify, ssl_session_st* resume);
 
 private:
     boost::asio::ssl::context m_verifying;
     boost::asio::ssl::context m_trusting;
+    std::once_flag m_store_loaded;
     bool m_verify_default;
 };
 

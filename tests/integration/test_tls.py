@@ -54,6 +54,16 @@ class Tls(harness.TestCase):
             shutil.rmtree(store)
             shutil.rmtree(empty)
 
+    def test_ssl_cert_file_is_trusted_from_the_first_verified_connection(self):
+        # The store is read when the first verified connection needs it, by whichever worker
+        # thread gets there first: 4 users on 2 threads all verify against SSL_CERT_FILE's CA.
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix="loads-certdir-") as empty:
+            r = self.run_test("web.Http.test_get", "-u", "4", "--threads", "2",
+                              env_extra={"SSL_CERT_FILE": self.certs.ca, "SSL_CERT_DIR": empty})
+        self.assertRun(r, 0)
+        self.assertEqual(r.field("Success"), 4)
+
     def test_refused_without_the_ca(self):
         r = self.run_test("web.Http.test_get", "-u", "2")
         self.assertRun(r, 1)
