@@ -287,7 +287,7 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url, c
     const bool body_expected = hop.method == "POST" || hop.method == "PUT" || hop.method == "PATCH";
     if (!hop.body.empty() || body_expected) {
         char digits[24];
-        const auto [end, ec] = std::to_chars(std::begin(digits), std::end(digits), hop.body.size());
+        const char* const end = std::to_chars(std::begin(digits), std::end(digits), hop.body.size()).ptr;
         put("Content-Length: "sv);
         put(std::string_view(digits, static_cast<std::size_t>(end - digits)));
         put("\r\n"sv);
@@ -422,6 +422,7 @@ int32_t HttpSession::open(Connection& c, const Url& url, bool verify, Yield& yie
 template <class Stream>
 HttpSession::Outcome HttpSession::exchange(Stream& stream, Connection& c, bool reused, bool is_head,
                                            beast::error_code& ec, Yield& yield) {
+    ec = {};  // the caller's, and an earlier attempt's failure must not pass for this one's
     std::size_t sent = 0;
     if constexpr (std::is_same_v<Stream, TcpSocket>) {
         // A request nearly always fits the socket's send buffer: written here with one send(),

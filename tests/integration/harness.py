@@ -195,13 +195,18 @@ class LoopbackServer:
     """A hand-written server on 127.0.0.1, one thread, one connection at a time: handle(conn,
     head) answers each connection, whose request head (up to the blank line) has been read."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         import socket
         import threading
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
-        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.sock.getsockname()[1])
+        self.tls = None
+        if tls:  # TestCertificates: each connection is wrapped once accepted
+            import ssl
+            self.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls.load_cert_chain(tls.cert, tls.key)
         self.connections = 0
         self.thread = threading.Thread(target=self._serve, daemon=True)
         self.thread.start()
@@ -213,6 +218,12 @@ class LoopbackServer:
             except OSError:
                 return
             self.connections += 1
+            if self.tls:
+                try:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
+                except OSError:
+                    conn.close()
+                    continue
             data = b""
             while b"\r\n\r\n" not in data:
                 chunk = conn.recv(65536)
@@ -236,9 +247,9 @@ class RawServer(LoopbackServer):
     request per connection and then closes it without a 'Connection: close', and answers /garbage
     with bytes that are not HTTP. Counts the connections it accepted."""
 
-    def __init__(self):
+    def __init__(self, tls=None):
         self.requests = []
-        super().__init__()
+        super().__init__(tls)
 
     def handle(self, conn, data):
         import time

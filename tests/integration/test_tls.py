@@ -54,6 +54,17 @@ class Tls(harness.TestCase):
             shutil.rmtree(store)
             shutil.rmtree(empty)
 
+    def test_a_dead_kept_alive_connection_is_reopened_transparently(self):
+        # The server answers one request per connection, then closes it without saying so: the
+        # second GET finds its connection dead and is sent again on a new one.
+        raw = harness.RawServer(tls=self.certs)
+        self.addCleanup(raw.stop)
+        r = harness.run("fixtures.Raw.test_stale_connection", "--server-url", raw.url, "--ca-file", self.certs.ca)
+        self.assertRun(r, 0)
+        self.assertEqual(r.counter("both-ok"), 1)
+        self.assertEqual(r.field("Hits"), 2)
+        self.assertEqual(raw.connections, 2)
+
     def test_ssl_cert_file_is_trusted_from_the_first_verified_connection(self):
         # The store is read when the first verified connection needs it, by whichever worker
         # thread gets there first: 4 users on 2 threads all verify against SSL_CERT_FILE's CA.
