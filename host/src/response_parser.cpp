@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cassert>
 #include <cstring>
 
@@ -54,6 +55,9 @@ void for_each_element(std::string_view list, Fn&& fn) {
         list.remove_prefix(comma + 1);
     }
 }
+
+// The word-at-a-time scans find the first byte of interest with a count of trailing zeros.
+static_assert(std::endian::native == std::endian::little, "the word scans assume little-endian loads");
 
 constexpr std::uint64_t k_ones = 0x0101010101010101ULL;
 constexpr std::uint64_t k_highs = 0x8080808080808080ULL;
@@ -200,8 +204,9 @@ std::size_t ResponseParser::parse_header(std::string_view data, error_code& ec) 
             }
             return end;
         }
-        // It did not: forget what was read, wait for the end, then parse the whole. Looking for
-        // the end resumes where it stopped, so a header in many pieces costs no more than one.
+        // It did not: forget what was read, wait for the end, then parse the whole. The search
+        // for the end resumes where it stopped, so a header in many pieces is scanned once more
+        // in all, not once per piece.
         m_out.clear();
         m_framing = Framing{};
     }
@@ -388,8 +393,8 @@ void ResponseParser::note_field(std::string_view name, std::size_t value_at, std
         return;  // a trailer may not frame the message or set state (RFC 9110 6.5.1): kept, not read
     }
     const std::string_view value(m_out.header_block.data() + value_at, value_size);
-    // Names are tokens here, for which name_is() is exact; the length and the first letter rule
-    // out nearly every other field at once.
+    // Names hold no control character, space or DEL (skip_name), for which name_is() is exact;
+    // the length rules out nearly every other field at once.
     switch (name.size()) {
         case 8:
             if (name_is(name, "location") && !m_out.has_location) {

@@ -103,7 +103,6 @@ private:
     bool m_keep_alive = false;
     std::size_t m_scanned = 0;      ///< How far the search for the end of a field section has got.
     std::uint64_t m_remaining = 0;  ///< Body or chunk bytes still to come.
-    std::size_t m_trailer_bytes = 0;
 
     // What the header said about framing.
     struct Framing {

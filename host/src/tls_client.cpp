@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -44,36 +46,50 @@ TlsClient::TlsClient(const TlsSettings& settings)
                                      " (expected PEM certificates)");
         }
     }
+    // The system store. Certificates are looked up one by one in its hashed directory
+    // (/etc/ssl/certs on Debian, SSL_CERT_DIR overrides it) as handshakes need them, rather than
+    // the whole bundle parsed as set_default_verify_paths would. SSL_CERT_FILE, when set, is read
+    // whole, as is the bundle on a system without the directory. A system without either still
+    // runs: every verified handshake then fails with a clear message.
+    X509_STORE* store = SSL_CTX_get_cert_store(m_verifying.native_handle());
+    const char* dir_override = std::getenv(X509_get_default_cert_dir_env());
+    const std::string dir = dir_override != nullptr ? dir_override : X509_get_default_cert_dir();
+    std::error_code fs_error;
+    std::vector<std::string> files;
+    if (std::filesystem::is_directory(dir, fs_error) || dir_override != nullptr) {
+        X509_STORE_load_path(store, dir.c_str());  // registers the directory: reads nothing yet
+    } else {
+        files.emplace_back(X509_get_default_cert_file());
+    }
+    if (const char* file = std::getenv(X509_get_default_cert_file_env()); file != nullptr) {
+        files.emplace_back(file);
+    }
+    ERR_clear_error();  // a missing store is reported at the handshake, not left for the next call
+    if (!files.empty()) {
+        // A bundle of ~140 certificates, 25 to 50 ms to parse on the development VM: read on a
+        // thread of its own, so that start-up does not wait for it (tools/bench/startup.py), nor
+        // a verified request made once it is done; an earlier one waits for the rest in context().
+        m_loading_store = true;
+        m_store_loader = std::thread([store, files = std::move(files)] {
+            for (const std::string& file : files) {
+                X509_STORE_load_file(store, file.c_str());
+            }
+            ERR_clear_error();  // this thread's queue: the handshake reports a store that failed
+        });
+    }
+}
+
+TlsClient::~TlsClient() {
+    if (m_store_loader.joinable()) {
+        m_store_loader.join();
+    }
 }
 
 ssl::context& TlsClient::context(bool verify) {
-    if (!verify) {
-        return m_trusting;
+    if (verify && m_loading_store) {  // set before any other thread exists, never changed
+        std::call_once(m_store_joined, [this] { m_store_loader.join(); });
     }
-    // The system store, read at the first verified connection rather than at start-up: a run
-    // that makes none (most) does not pay for it. SSL_CERT_FILE names a bundle of ~140
-    // certificates, 25 to 50 ms to parse on the development VM (tools/bench/startup.py).
-    std::call_once(m_store_loaded, [this] {
-        // Certificates are looked up one by one in the store's hashed directory (/etc/ssl/certs
-        // on Debian, SSL_CERT_DIR overrides it) as handshakes need them, rather than the whole
-        // bundle parsed as set_default_verify_paths would. SSL_CERT_FILE, when set, is read
-        // whole, as is the bundle on a system without the directory. A system without either
-        // still runs: every verified handshake then fails with a clear message.
-        X509_STORE* store = SSL_CTX_get_cert_store(m_verifying.native_handle());
-        const char* dir_override = std::getenv(X509_get_default_cert_dir_env());
-        const std::string dir = dir_override != nullptr ? dir_override : X509_get_default_cert_dir();
-        std::error_code fs_error;
-        if (std::filesystem::is_directory(dir, fs_error) || dir_override != nullptr) {
-            X509_STORE_load_path(store, dir.c_str());
-        } else {
-            X509_STORE_load_file(store, X509_get_default_cert_file());
-        }
-        if (const char* file = std::getenv(X509_get_default_cert_file_env()); file != nullptr) {
-            X509_STORE_load_file(store, file);
-        }
-        ERR_clear_error();  // a missing store is reported at the handshake, not left for the next call
-    });
-    return m_verifying;
+    return verify ? m_verifying : m_trusting;
 }
 
 std::unique_ptr<TlsStream> TlsClient::make_stream(boost::asio::io_context& ioc, const std::string& host,

@@ -1,13 +1,14 @@
 // TlsClient: the OpenSSL client contexts every https:// and wss:// connection of the run is made
 // from. One verifying context (the system's CA store, plus --ca-file) and one that verifies
 // nothing (--insecure, BYPASS_SSL_CHECK, or a request that asks for it); both are set up before
-// the first user starts (but for the system store, added once at the first verified connection),
+// the first user starts (but for the system's CA bundle, read meanwhile on a thread of its own),
 // and only read afterwards, which OpenSSL allows from any thread.
 #pragma once
 
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -29,6 +30,9 @@ class TlsClient {
 public:
     /// @throws std::runtime_error (one line) when the CA file cannot be loaded.
     explicit TlsClient(const TlsSettings& settings);
+    ~TlsClient();
+    TlsClient(const TlsClient&) = delete;
+    TlsClient& operator=(const TlsClient&) = delete;
 
     bool verifies_by_default() const noexcept { return m_verify_default; }
 
@@ -39,7 +43,8 @@ public:
     std::unique_ptr<TlsStream> make_stream(boost::asio::io_context& ioc, const std::string& host, bool verify,
                                            ssl_session_st* resume);
     /// The context streams are made from (for a stream that another layer owns, e.g. a web socket).
-    /// The verifying one gets the system's CA store on first use; any thread may call this.
+    /// The verifying one is returned once the system's CA bundle, read on a thread of its own from
+    /// start-up, is in its store; any thread may call this.
     boost::asio::ssl::context& context(bool verify);
     /// Prepares a stream made from context(verify) like make_stream does. @throws std::runtime_error.
     static void prepare(TlsStream& stream, const std::string& host, bool verify, ssl_session_st* resume);
@@ -47,7 +52,9 @@ public:
 private:
     boost::asio::ssl::context m_verifying;
     boost::asio::ssl::context m_trusting;
-    std::once_flag m_store_loaded;
+    std::thread m_store_loader;  ///< Reads the CA bundle into m_verifying's store, if there is one.
+    bool m_loading_store = false;
+    std::once_flag m_store_joined;
     bool m_verify_default;
 };
 

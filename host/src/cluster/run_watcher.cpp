@@ -147,8 +147,9 @@ WatchResult RunWatcher::watch(RunState start, const RunPlan& plan, RunListener& 
     ZmqMessage m;
     bool heard_any = false;  // from the publisher
     bool warned = false;
-    // Every agent that failed is named on stderr once, with its reason, whether the news came live
-    // or in a snapshot: a refusal can reach the broker before this runner has subscribed.
+    // Every agent that failed (or was lost) is named on stderr once per such state, with its
+    // reason, whether the news came live or in a snapshot: a refusal can reach the broker before
+    // this runner has subscribed.
     std::set<std::pair<std::string, std::string>> said;
     const auto tell = [&said](const std::vector<AgentView>& agents) {
         for (const AgentView& a : agents) {
