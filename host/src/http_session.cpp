@@ -206,9 +206,9 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url, c
     if (!is_token(hop.method)) {
         return false;
     }
-    // Sized once for the longest it can be, written with plain copies, then cut to length: a
-    // dozen string appends, each an out-of-line call checking capacity, cost more than the rest
-    // of building a request.
+    // The head is sized once for the longest it can be, written with plain copies, then cut to
+    // length: a dozen string appends, each an out-of-line call checking capacity, cost more than
+    // the rest of building a request.
     std::size_t bound = hop.method.size() + url.target.size() + 16;  // " ", " HTTP/1.1\r\n", final CRLF
     for (std::size_t i = 0; i < request.header_count; ++i) {
         const std::string_view name = text(request.headers[i].name);
@@ -218,7 +218,7 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url, c
         }
         bound += name.size() + value.size() + 4;
     }
-    bound += url.host_header.size() + 8 + m_settings.user_agent.size() + 14 + 40 + hop.body.size();
+    bound += url.host_header.size() + 8 + m_settings.user_agent.size() + 14 + 40;  // the body is appended
 
     std::string& out = m_request;
     out.resize(bound);
@@ -293,8 +293,8 @@ bool HttpSession::serialize(const loads_http_request& request, const Url& url, c
         put("\r\n"sv);
     }
     put("\r\n"sv);
-    put(hop.body);
     out.resize(static_cast<std::size_t>(w - out.data()));
+    out.append(hop.body);  // not in the sized part: resize would first fill its length with zeros
     return true;
 }
 
