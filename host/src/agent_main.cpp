@@ -7,12 +7,12 @@
 
 #include <boost/program_options.hpp>
 
+#include "base/log.hpp"
+#include "base/program_main.hpp"
+#include "base/stop_signals.hpp"
+#include "base/usage_error.hpp"
+#include "cli/daemon_command_line.hpp"
 #include "cluster/agent.hpp"
-#include "cluster/daemon_command_line.hpp"
-#include "cluster/log.hpp"
-#include "cluster/stop_signals.hpp"
-#include "program_main.hpp"
-#include "usage_error.hpp"
 
 namespace {
 

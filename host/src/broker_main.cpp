@@ -12,15 +12,15 @@
 
 #include <boost/program_options.hpp>
 
-#include "cluster/broker.hpp"
+#include "base/log.hpp"
+#include "base/program_main.hpp"
+#include "base/stop_signals.hpp"
+#include "base/usage_error.hpp"
+#include "cli/daemon_command_line.hpp"
+#include "cluster/broker/broker.hpp"
+#include "cluster/broker/observer_dispatch.hpp"
 #include "cluster/broker_client.hpp"
-#include "cluster/daemon_command_line.hpp"
-#include "cluster/log.hpp"
-#include "cluster/observer_dispatch.hpp"
-#include "cluster/stop_signals.hpp"
-#include "module_finder.hpp"
-#include "program_main.hpp"
-#include "usage_error.hpp"
+#include "plugins/module_finder.hpp"
 
 namespace {
 

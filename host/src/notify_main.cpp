@@ -13,13 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "abi_strings.hpp"
-#include "log.hpp"
-#include "notification.hpp"
-#include "observer_plugin.hpp"
-#include "process_info.hpp"
-#include "snapshot.hpp"
-#include "usage_error.hpp"
+#include "base/abi_strings.hpp"
+#include "base/log.hpp"
+#include "base/process_info.hpp"
+#include "base/usage_error.hpp"
+#include "plugins/observer_plugin.hpp"
+#include "reporting/notification.hpp"
+#include "results/snapshot.hpp"
 
 namespace {
 

@@ -8,15 +8,15 @@
 
 #include <loads/plugin_options.hpp>
 
-#include "report_text.hpp"
+#include <loads/report_text.hpp>
 
 namespace loads::observers::webhook {
 
 namespace {
 
-using loads::outputs::iso8601;
-using loads::outputs::json_number;
-using loads::outputs::json_string;
+using loads::report_text::iso8601;
+using loads::report_text::json_number;
+using loads::report_text::json_string;
 
 // RFC 9110 token characters: what a header name may hold.
 bool is_tchar(unsigned char c) {

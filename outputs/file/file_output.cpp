@@ -6,15 +6,15 @@
 
 #include <loads/output.hpp>
 
-#include "report_text.hpp"
+#include <loads/report_text.hpp>
 
 namespace {
 
 using loads::text;
-using loads::outputs::append_json_string;
-using loads::outputs::iso8601;
-using loads::outputs::json_number;
-using loads::outputs::json_string;
+using loads::report_text::append_json_string;
+using loads::report_text::iso8601;
+using loads::report_text::json_number;
+using loads::report_text::json_string;
 
 const char* event_name(std::int32_t kind) {
     switch (kind) {
@@ -165,7 +165,7 @@ private:
     std::string m_path;
     std::FILE* m_file = nullptr;
     std::string m_line;
-    loads::outputs::Iso8601Writer m_time;
+    loads::report_text::Iso8601Writer m_time;
 };
 
 constexpr loads_option_v1 k_options[] = {

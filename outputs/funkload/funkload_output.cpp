@@ -17,12 +17,12 @@
 
 #include <loads/output.hpp>
 
-#include "report_text.hpp"
+#include <loads/report_text.hpp>
 
 namespace {
 
 using loads::text;
-using loads::outputs::xml_text;
+using loads::report_text::xml_text;
 
 std::string three_digits(std::uint64_t v) {
     char buf[24];
@@ -69,7 +69,7 @@ public:
     void start(const loads_run_info& run) override {
         m_suite = text(run.class_name);
         m_name = text(run.method);
-        const std::string started = loads::outputs::iso8601(run.started_us).substr(0, 19);
+        const std::string started = loads::report_text::iso8601(run.started_us).substr(0, 19);
         std::string users = "[";
         for (std::size_t i = 0; i < run.user_cycles; ++i) {
             users += (i ? ", " : "") + std::to_string(run.users[i]);

@@ -5,14 +5,14 @@
 #include <cstdio>
 #include <ctime>
 
-#include "report_text.hpp"
+#include <loads/report_text.hpp>
 
 namespace loads::outputs::html {
 
 std::string escape(std::string_view s) {
     // XML's escaping is HTML's too (character references for newlines and tabs render the same),
     // with invalid UTF-8 and stray control characters replaced, like the other outputs' text.
-    return xml_text(s);
+    return report_text::xml_text(s);
 }
 
 std::string format(const char* fmt, ...) {

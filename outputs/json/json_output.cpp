@@ -6,14 +6,14 @@
 
 #include <loads/output.hpp>
 
-#include "report_text.hpp"
+#include <loads/report_text.hpp>
 
 namespace {
 
 using loads::text;
-using loads::outputs::iso8601;
-using loads::outputs::json_number;
-using loads::outputs::json_string;
+using loads::report_text::iso8601;
+using loads::report_text::json_number;
+using loads::report_text::json_string;
 
 std::string u(std::uint64_t v) {
     return std::to_string(v);

@@ -7,13 +7,13 @@
 
 #include <loads/output.hpp>
 
-#include "report_text.hpp"
+#include <loads/report_text.hpp>
 
 namespace {
 
 using loads::text;
-using loads::outputs::iso8601;
-using loads::outputs::xml_text;
+using loads::report_text::iso8601;
+using loads::report_text::xml_text;
 
 std::string u(std::uint64_t v) {
     return std::to_string(v);

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "report_text.hpp"
+#include <loads/report_text.hpp>
 
 namespace loads::outputs {
 namespace {
@@ -20,7 +20,7 @@ std::string_view text(loads_str s) {
 // the cursor or recolour the screen), continuation lines indented under the first.
 std::string printable(std::string_view s) {
     std::string out;
-    for_each_utf8(s, out, [&](char c) {
+    report_text::for_each_utf8(s, out, [&](char c) {
         if (c == '\n') {
             out += "\n    ";
         } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {

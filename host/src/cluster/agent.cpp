@@ -1,4 +1,4 @@
-#include "agent.hpp"
+#include "cluster/agent.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -12,16 +12,16 @@
 
 #include <zmq.hpp>
 
-#include "broker_client.hpp"
-#include "child_process.hpp"
-#include "file_archive.hpp"
-#include "json_value.hpp"
-#include "json_writer.hpp"
-#include "log.hpp"
-#include "process_info.hpp"
-#include "protocol.hpp"
-#include "usage_error.hpp"
-#include "zmq_message.hpp"
+#include "base/child_process.hpp"
+#include "base/json_value.hpp"
+#include "base/json_writer.hpp"
+#include "base/log.hpp"
+#include "base/process_info.hpp"
+#include "base/usage_error.hpp"
+#include "cluster/broker_client.hpp"
+#include "cluster/file_archive.hpp"
+#include "cluster/protocol.hpp"
+#include "cluster/zmq_message.hpp"
 
 namespace loads::host {
 

@@ -1,8 +1,8 @@
-#include "broker_client.hpp"
+#include "cluster/broker_client.hpp"
 
 #include <zmq.hpp>
 
-#include "usage_error.hpp"
+#include "base/usage_error.hpp"
 
 namespace loads::host {
 

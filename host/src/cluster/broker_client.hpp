@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "json_value.hpp"
-#include "protocol.hpp"
+#include "base/json_value.hpp"
+#include "cluster/protocol.hpp"
 
 namespace loads::host {
 

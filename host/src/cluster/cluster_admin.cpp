@@ -1,7 +1,7 @@
-#include "cluster_admin.hpp"
+#include "cluster/cluster_admin.hpp"
 
-#include "broker_client.hpp"
-#include "usage_error.hpp"
+#include "base/usage_error.hpp"
+#include "cluster/broker_client.hpp"
 
 namespace loads::host {
 

@@ -4,7 +4,7 @@
 
 #include <ostream>
 
-#include "options.hpp"
+#include "cli/options.hpp"
 
 namespace loads::host {
 

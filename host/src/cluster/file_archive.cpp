@@ -1,4 +1,4 @@
-#include "file_archive.hpp"
+#include "cluster/file_archive.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "usage_error.hpp"
+#include "base/usage_error.hpp"
 
 namespace loads::host {
 namespace {

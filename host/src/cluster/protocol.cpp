@@ -1,4 +1,4 @@
-#include "protocol.hpp"
+#include "cluster/protocol.hpp"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "remote_run.hpp"
+#include "cluster/remote_run.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -9,16 +9,16 @@
 
 #include <unistd.h>
 
-#include "broker_client.hpp"
-#include "command_template.hpp"
-#include "cycles.hpp"
-#include "fqn.hpp"
-#include "module_finder.hpp"
-#include "plugin_module.hpp"
-#include "run_info.hpp"
-#include "run_submission.hpp"
-#include "run_watcher.hpp"
-#include "usage_error.hpp"
+#include "base/usage_error.hpp"
+#include "cluster/broker_client.hpp"
+#include "cluster/run_submission.hpp"
+#include "cluster/run_watcher.hpp"
+#include "engine/cycles.hpp"
+#include "external/command_template.hpp"
+#include "plugins/fqn.hpp"
+#include "plugins/module_finder.hpp"
+#include "plugins/plugin_module.hpp"
+#include "reporting/run_info.hpp"
 
 namespace loads::host {
 

@@ -8,8 +8,8 @@
 #include <atomic>
 #include <iosfwd>
 
-#include "options.hpp"
-#include "output_hub.hpp"
+#include "cli/options.hpp"
+#include "reporting/output_hub.hpp"
 
 namespace loads::host {
 

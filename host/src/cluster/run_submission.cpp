@@ -1,8 +1,8 @@
-#include "run_submission.hpp"
+#include "cluster/run_submission.hpp"
 
 #include <cstdlib>
 
-#include "file_archive.hpp"
+#include "cluster/file_archive.hpp"
 
 namespace loads::host {
 

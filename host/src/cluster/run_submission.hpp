@@ -7,9 +7,9 @@
 #include <optional>
 #include <string>
 
-#include "fqn.hpp"
-#include "json_value.hpp"
-#include "options.hpp"
+#include "base/json_value.hpp"
+#include "cli/options.hpp"
+#include "plugins/fqn.hpp"
 
 namespace loads::host {
 

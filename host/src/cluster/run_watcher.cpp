@@ -1,4 +1,4 @@
-#include "run_watcher.hpp"
+#include "cluster/run_watcher.hpp"
 
 #include <ctime>
 #include <iostream>
@@ -6,9 +6,9 @@
 
 #include <zmq.hpp>
 
-#include "stats_codec.hpp"
-#include "usage_error.hpp"
-#include "zmq_message.hpp"
+#include "base/usage_error.hpp"
+#include "cluster/zmq_message.hpp"
+#include "results/stats_codec.hpp"
 
 namespace loads::host {
 

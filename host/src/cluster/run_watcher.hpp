@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "broker_client.hpp"
-#include "run_listener.hpp"
-#include "run_plan.hpp"
-#include "run_stats.hpp"
+#include "cluster/broker_client.hpp"
+#include "engine/run_plan.hpp"
+#include "results/run_listener.hpp"
+#include "results/run_stats.hpp"
 
 namespace loads::host {
 

@@ -1,4 +1,4 @@
-#include "zmq_message.hpp"
+#include "cluster/zmq_message.hpp"
 
 #include <memory>
 

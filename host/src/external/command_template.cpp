@@ -1,8 +1,8 @@
-#include "command_template.hpp"
+#include "external/command_template.hpp"
 
 #include <cstddef>
 
-#include "usage_error.hpp"
+#include "base/usage_error.hpp"
 
 namespace loads::host {
 

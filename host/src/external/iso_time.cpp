@@ -1,4 +1,4 @@
-#include "iso_time.hpp"
+#include "external/iso_time.hpp"
 
 #include <cstddef>
 

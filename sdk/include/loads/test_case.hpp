@@ -68,7 +68,7 @@ public:
     WebSocket create_ws(std::string_view url, WsCallback on_message = {},
                         const std::vector<std::string>& protocols = {}, const HeaderList& headers = {},
                         std::source_location where = std::source_location::current()) {
-        if (m_host == nullptr || m_host->struct_size < offsetof(loads_host_api, ws_release) + sizeof(void*)) {
+        if (m_host == nullptr || !LOADS_HAS_FIELD(m_host, loads_host_api, ws_release)) {
             throw WebSocketError("web sockets need a running test and a loads-runner of ABI 1.1 or later",
                                  where);
         }

@@ -1,0 +1,531 @@
+#include "cli/options.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include <boost/program_options.hpp>
+
+#include "base/usage_error.hpp"
+#include "cli/config_file.hpp"
+#include "http/tls_client.hpp"
+#include "plugins/module_finder.hpp"
+
+namespace loads::host {
+namespace po = boost::program_options;
+
+namespace {
+
+struct Described {
+    po::options_description all{"Options"};
+    po::positional_options_description positional;
+};
+
+// One group of --PREFIX-NAME-OPTION options per plugin that declares any.
+template <class Plugin>
+void describe_plugin_options(Described& d, const std::string& prefix, const std::string& title,
+                             const std::vector<std::shared_ptr<const Plugin>>& plugins) {
+    for (const auto& plugin : plugins) {
+        po::options_description group(title + " '" + plugin->name() + "': " + plugin->description());
+        for (const PluginOption& option : plugin->options()) {
+            std::string help = option.help;
+            if (!option.default_value.empty()) {
+                help += " (default " + option.default_value + ")";
+            }
+            group.add_options()(plugin_option_key(prefix, plugin->name(), option.name).c_str(),
+                                po::value<std::string>(), help.c_str());
+        }
+        if (!plugin->options().empty()) {
+            d.all.add(group);
+        }
+    }
+}
+
+// Options named here are the ones a [loads] config key may set, too.
+Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlugin>>& outputs,
+                   const std::vector<std::shared_ptr<const ObserverPlugin>>& observers) {
+    Described d;
+    // clang-format off
+    d.all.add_options()
+        ("help,h", po::bool_switch(&o.help), "show this help and exit")
+        ("version", po::bool_switch(&o.version), "print the version and exit")
+        ("fqn", po::value(&o.fqn), "the test to run: module.Class.test")
+        ("users,u", po::value(&o.users), "concurrent virtual users; a cycle such as 10:20:30 runs each in turn (default 1)")
+        ("hits", po::value<std::string>(), "tests per user; a cycle such as 5:10 (default 1; not with --duration)")
+        ("duration,d", po::value<double>(), "seconds each user cycle lasts (not with --hits)")
+        ("grace", po::value(&o.grace), "seconds tests in flight may take to finish after a cycle's duration (default 5)")
+        ("server-url", po::value(&o.server_url), "base URL of the service; replaces the test class's server_url")
+        ("config", po::value(&o.config), "INI file whose [loads] section sets options ([output] sets output options); the command line wins")
+        ("threads", po::value(&o.threads), "worker threads (default: one per core)")
+        ("no-patching", po::bool_switch(&o.no_patching), "give each user its own OS thread, for tests that call blocking libraries")
+        ("stack-size", po::value(&o.stack_kib), "KiB of stack per user, for tests that recurse deeply (default 1024)")
+        ("timeout", po::value(&o.timeout), "seconds allowed for one HTTP exchange (default 30)")
+        ("connect-timeout", po::value(&o.connect_timeout), "seconds allowed to open a connection, TLS handshake included (default 10)")
+        ("insecure", po::bool_switch(&o.insecure), "do not verify TLS certificates (also when BYPASS_SSL_CHECK is set)")
+        ("ca-file", po::value(&o.ca_file), "PEM file of CA certificates trusted besides the system's")
+        ("test-dir", po::value(&o.test_dir), "directory searched for test plugins (and output plugins) after the current one")
+        ("list", po::value(&o.list_module), "list the tests of a module without running any of its code")
+        ("test-runner", po::value(&o.test_runner), "command line of an external runner (any language, the original's ZeroMQ/JSON protocol), started once per user per cycle; {test} is replaced by the test's name, e.g. \"python3 runner.py {test}\"")
+        ("external-process-timeout", po::value(&o.external_process_timeout), "seconds an external runner may take per hit (or past --duration) before it is terminated (default 2)")
+        ("zmq-receiver", po::value(&o.zmq_receiver), "with --test-runner: the ZeroMQ endpoint the external runners push to (default: a private ipc socket); in agent mode (--agent-id, set by loads-agent): where the figures are pushed every second")
+        ("run-id", po::value(&o.run_id), "agent mode: the run the figures belong to")
+        ("agent-id", po::value(&o.agent_id), "agent mode: the agent that measured them")
+        ("agents,a", po::value(&o.agents), "run on this many agents of the cluster (each runs the whole plan)")
+        ("broker,b", po::value(&o.broker), "the broker's frontend endpoint (default ipc:///tmp/loads-front.ipc)")
+        ("zmq-publisher", po::value(&o.zmq_publisher), "the broker's publisher endpoint (default: as the broker says)")
+        ("include-file", po::value<std::vector<std::string>>()->composing(), "file, directory or glob shipped to every agent before a distributed run, repeatable")
+        ("observer", po::value<std::vector<std::string>>()->composing(), "who is told when the run ends, repeatable: a built-in observer (irc, email, webhook) or an observer plugin's name; the broker tells them for a distributed run")
+        ("observer-timeout", po::value(&o.observer_timeout), "seconds the observers may take at the end of a run before they are given up (default 30)")
+        ("python-dep", po::value<std::vector<std::string>>()->composing(), "(the original's pip install: no meaning for compiled tests; refused)")
+        ("detach", po::bool_switch(&o.detach), "start a distributed run and return at once")
+        ("attach", po::bool_switch(&o.attach), "watch a run of the broker (--run-id, or the one running, or a choice)")
+        ("ping-broker", po::bool_switch(&o.ping_broker), "show the broker's pid, agents, endpoints and runs, and exit")
+        ("purge-broker", po::bool_switch(&o.purge_broker), "stop every run of the broker, and exit")
+        ("health-check", po::bool_switch(&o.health_check), "run an empty test on every idle agent and say which answered")
+        ("check-cluster", po::bool_switch(), "the same as --health-check (the original's name)")
+        ("output", po::value<std::vector<std::string>>()->composing(), "where results go, repeatable: a built-in output or an output plugin's name (stdout is always on unless --quiet)")
+        ("quiet", po::bool_switch(&o.quiet), "no stdout output (no progress bar, no summary)");
+    // clang-format on
+    d.positional.add("fqn", 1);
+    describe_plugin_options(d, "output", "Output", outputs);
+    describe_plugin_options(d, "observer", "Observer", observers);
+    return d;
+}
+
+std::optional<bool> bool_value(const std::string& v) {
+    if (v == "true" || v == "True" || v == "yes" || v == "on" || v == "1") {
+        return true;
+    }
+    if (v == "false" || v == "False" || v == "no" || v == "off" || v == "0") {
+        return false;
+    }
+    return std::nullopt;
+}
+
+bool parse_bool(const ConfigEntry& e, const std::string& path) {
+    if (const auto b = bool_value(e.value)) {
+        return *b;
+    }
+    throw UsageError(path + ":" + std::to_string(e.line) + ": '" + e.key + "' takes true or false, not '" +
+                     e.value + "'");
+}
+
+// The values an --output entry (or a config `output` key) holds: "json, junit" is two.
+void split_outputs(const std::string& value, std::vector<std::string>& into) {
+    std::string item;
+    for (char c : value + ",") {
+        if (c == ',' || c == ' ' || c == '\t' || c == '\n') {
+            if (!item.empty() && std::find(into.begin(), into.end(), item) == into.end()) {
+                into.push_back(item);
+            }
+            item.clear();
+        } else {
+            item += c;
+        }
+    }
+}
+
+// Before the real parse, the outputs and their options must be known: a light scan of the
+// command line for --output, --config and --test-dir (the real parse checks everything).
+struct Prescan {
+    std::vector<std::string> outputs;
+    std::vector<std::string> observers;
+    std::string config;
+    std::string test_dir;
+    bool test_dir_given = false;
+};
+
+Prescan prescan(const std::vector<std::string>& args) {
+    Prescan p;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value_of = [&](const std::string& name) -> std::optional<std::string> {
+            if (a == name && i + 1 < args.size()) {
+                return args[++i];
+            }
+            if (a.starts_with(name + "=")) {
+                return a.substr(name.size() + 1);
+            }
+            return std::nullopt;
+        };
+        if (auto v = value_of("--output")) {
+            split_outputs(*v, p.outputs);
+        } else if (auto b = value_of("--observer")) {
+            split_outputs(*b, p.observers);
+        } else if (auto c = value_of("--config")) {
+            p.config = *c;
+        } else if (auto t = value_of("--test-dir")) {
+            p.test_dir = *t;
+            p.test_dir_given = true;
+        }
+    }
+    return p;
+}
+
+std::string number_text(double v) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+}
+
+// Every option that shapes a run, defaults included, as the outputs describe it.
+std::vector<std::pair<std::string, std::string>> describe_run_options(const Options& o) {
+    std::string outputs;
+    for (const auto& name : o.outputs) {
+        outputs += (outputs.empty() ? "" : ",") + name;
+    }
+    std::string observers;
+    for (const auto& name : o.observers) {
+        observers += (observers.empty() ? "" : ",") + name;
+    }
+    return {
+        {"fqn", o.fqn},
+        {"users", o.users},
+        {"hits", o.hits.value_or(o.duration ? "" : "1")},
+        {"duration", o.duration ? number_text(*o.duration) : ""},
+        {"grace", number_text(o.grace)},
+        {"server-url", o.server_url},
+        {"config", o.config},
+        {"threads", o.threads ? std::to_string(o.threads) : "auto"},
+        {"no-patching", o.no_patching ? "true" : "false"},
+        {"stack-size", std::to_string(o.stack_kib)},
+        {"timeout", number_text(o.timeout)},
+        {"connect-timeout", number_text(o.connect_timeout)},
+        {"insecure", o.insecure ? "true" : "false"},
+        {"ca-file", o.ca_file},
+        {"test-dir", o.test_dir},
+        {"output", outputs},
+        {"observer", observers},
+        {"quiet", o.quiet ? "true" : "false"},
+        {"zmq-receiver", o.zmq_receiver},
+    };
+}
+
+// The external runner's options join the run's description only when one is used, so a plugin
+// run's reports keep the same option list.
+void describe_external_options(const Options& o, std::vector<std::pair<std::string, std::string>>& all) {
+    if (!o.test_runner.empty()) {
+        all.emplace_back("test-runner", o.test_runner);
+        all.emplace_back("external-process-timeout", number_text(o.external_process_timeout));
+    }
+}
+
+void check_plugin_value(const PluginOption& option, const std::string& key, std::string& value) {
+    const auto normalised = normalised_option_value(option.type, value);
+    if (!normalised) {
+        throw UsageError("--" + key + " takes " + option_type_text(option.type) + ", not '" + value + "'");
+    }
+    value = *normalised;
+}
+
+// The cluster's modes exclude each other, and a mode that would ignore an option refuses it.
+void check_cluster_modes(const Options& o, bool agents_given) {
+    if (agents_given && (o.agents < 1 || o.agents > 10'000)) {
+        throw UsageError("--agents must be a number of agents from 1 to 10000");
+    }
+    const std::pair<bool, const char*> modes[] = {
+        {o.agents > 0, "--agents"},         {o.attach, "--attach"},
+        {o.health_check, "--health-check"}, {o.ping_broker, "--ping-broker"},
+        {o.purge_broker, "--purge-broker"}, {!o.list_module.empty(), "--list"}};
+    const char* mode = nullptr;
+    for (const auto& [given, name] : modes) {
+        if (given && mode != nullptr) {
+            throw UsageError(std::string(mode) + " and " + name + " cannot be used together");
+        }
+        mode = given ? name : mode;
+    }
+    const bool runs_nothing_new = o.attach || o.health_check || o.ping_broker || o.purge_broker;
+    if (runs_nothing_new) {
+        if (!o.fqn.empty()) {
+            throw UsageError(std::string(mode) + " takes no test (" + o.fqn + ")");
+        }
+        for (const auto& [given, name] :
+             {std::pair{o.detach, "--detach"}, std::pair{!o.include_files.empty(), "--include-file"},
+              std::pair{!o.observers.empty(), "--observer"}}) {
+            if (given) {
+                throw UsageError(std::string(mode) + " and " + name + " cannot be used together");
+            }
+        }
+    }
+}
+
+// The built-in plugins of a kind, then those named, each loaded once from the module path. Two
+// plugins may not declare the same long option (`a_b` + `c` and `a` + `b-c` would).
+template <class Plugin>
+std::vector<std::shared_ptr<const Plugin>> load_plugins(std::vector<std::string> names,
+                                                        const std::vector<std::string>& requested,
+                                                        const std::string& test_dir,
+                                                        const std::string& prefix) {
+    std::vector<std::shared_ptr<const Plugin>> plugins;
+    const auto search = module_search_path(test_dir);
+    for (const auto& r : requested) {
+        if (std::find(names.begin(), names.end(), r) == names.end()) {
+            names.push_back(r);
+        }
+    }
+    std::map<std::string, std::string> keys;  // option key → the plugin declaring it
+    for (const auto& name : names) {
+        plugins.push_back(Plugin::load(name, search));
+        for (const PluginOption& option : plugins.back()->options()) {
+            const std::string key = plugin_option_key(prefix, name, option.name);
+            if (const auto [it, fresh] = keys.emplace(key, name); !fresh) {
+                throw UsageError(prefix + "s '" + it->second + "' and '" + name +
+                                 "' both declare the option --" + key);
+            }
+        }
+    }
+    return plugins;
+}
+
+// The --help list of a kind of plugins: name, then description.
+template <class Plugin>
+void list_plugins(std::ostream& os, const std::string& title,
+                  const std::vector<std::shared_ptr<const Plugin>>& plugins) {
+    if (plugins.empty()) {
+        return;
+    }
+    os << "\n" << title << ":\n";
+    for (const auto& plugin : plugins) {
+        os << "  " << plugin->name()
+           << std::string(plugin->name().size() < 12 ? 12 - plugin->name().size() : 1, ' ')
+           << plugin->description() << "\n";
+    }
+}
+
+// Long options must be written in full: a guessed abbreviation (`--conf`) would be accepted by
+// the real parse but missed by the prescan that reads --config and --test-dir first.
+constexpr int k_style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+
+}  // namespace
+
+std::vector<std::shared_ptr<const OutputPlugin>> load_outputs(const std::vector<std::string>& requested,
+                                                              const std::string& test_dir) {
+    return load_plugins<OutputPlugin>(builtin_output_names(), requested, test_dir, "output");
+}
+
+std::vector<std::shared_ptr<const ObserverPlugin>> load_observers(const std::vector<std::string>& requested,
+                                                                  const std::string& test_dir) {
+    return load_plugins<ObserverPlugin>(builtin_observer_names(), requested, test_dir, "observer");
+}
+
+std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& outputs,
+                       const std::vector<std::shared_ptr<const ObserverPlugin>>& observers) {
+    Options scratch;
+    Described d = describe(scratch, outputs, observers);
+    std::ostringstream os;
+    os << "Usage: loads-runner [options] module.Class.test\n"
+          "       loads-runner --list module\n\n"
+       << d.all;
+    list_plugins(os, "Outputs (--output NAME)", outputs);
+    list_plugins(os, "Observers (--observer NAME)", observers);
+    return os.str();
+}
+
+Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader,
+                      const ObserverLoader& observer_loader) {
+    Options o;
+    // 1. Which outputs the run names, so their options can be known.
+    Prescan pre = prescan(args);
+    std::vector<ConfigEntry> config;
+    if (!pre.config.empty()) {
+        config = read_config_file(pre.config);
+        for (const ConfigEntry& e : config) {
+            if (e.key == "output") {
+                split_outputs(e.value, pre.outputs);
+            } else if (e.key == "observer") {
+                split_outputs(e.value, pre.observers);
+            } else if (e.key == "test-dir" && !pre.test_dir_given) {
+                pre.test_dir = e.value;
+            }
+        }
+    }
+    o.output_plugins = loader(pre.outputs, pre.test_dir);
+    o.observer_plugins = observer_loader(pre.observers, pre.test_dir);
+
+    // 2. The real parse, command line first.
+    Described d = describe(o, o.output_plugins, o.observer_plugins);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(args).options(d.all).positional(d.positional).style(k_style).run(),
+                  vm);
+        if (!pre.config.empty()) {
+            const std::string& path = pre.config;
+            std::vector<std::string> file_args;
+            for (const ConfigEntry& e : config) {
+                const po::option_description* desc = d.all.find_nothrow(e.key, false);
+                if (e.key == "config" || e.key == "help" || e.key == "version" || e.key == "list" ||
+                    desc == nullptr) {
+                    throw UsageError(path + ":" + std::to_string(e.line) + ": unknown key '" + e.key +
+                                     "' in [" + e.section + "]");
+                }
+                // A switch (--quiet, --detach...) takes no value: true turns it on.
+                const bool is_switch = desc->semantic()->max_tokens() == 0;
+                if (is_switch) {
+                    if (parse_bool(e, path)) {
+                        file_args.push_back("--" + e.key);
+                    }
+                } else if (e.key == "include-file" || e.key == "observer" || e.key == "python-dep") {
+                    // One item per line (paths may hold spaces and commas).
+                    std::istringstream lines(e.value);
+                    for (std::string item; std::getline(lines, item);) {
+                        if (!item.empty()) {
+                            file_args.push_back("--" + e.key + "=" + item);
+                        }
+                    }
+                } else if (e.key == "output") {
+                    std::vector<std::string> items;
+                    split_outputs(e.value, items);
+                    for (const auto& item : items) {
+                        file_args.push_back("--output=" + item);
+                    }
+                } else {
+                    file_args.push_back("--" + e.key + "=" + e.value);
+                }
+            }
+            // store() keeps values already set on the command line: the command line wins
+            // (--output is composing: both add up).
+            po::store(po::command_line_parser(file_args).options(d.all).style(k_style).run(), vm);
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw UsageError(e.what());
+    }
+    if (vm.count("hits")) {
+        o.hits = vm["hits"].as<std::string>();
+    }
+    if (vm.count("duration")) {
+        o.duration = vm["duration"].as<double>();
+    }
+    for (const auto& [key, list] :
+         {std::pair{"include-file", &o.include_files}, std::pair{"python-dep", &o.python_deps}}) {
+        if (vm.count(key)) {
+            *list = vm[key].as<std::vector<std::string>>();
+        }
+    }
+    if (vm.count("observer")) {
+        for (const auto& v : vm["observer"].as<std::vector<std::string>>()) {
+            split_outputs(v, o.observers);
+        }
+    }
+    if (o.observers.size() > k_max_observers) {
+        throw UsageError("a run may name at most " + std::to_string(k_max_observers) + " observers");
+    }
+    if (!(o.observer_timeout > 0) || o.observer_timeout > 3600) {
+        throw UsageError("--observer-timeout must be a number of seconds > 0, at most 3600");
+    }
+    o.health_check = o.health_check || vm["check-cluster"].as<bool>();
+    check_cluster_modes(o, vm.count("agents") != 0);
+    if (vm.count("output")) {
+        for (const auto& v : vm["output"].as<std::vector<std::string>>()) {
+            split_outputs(v, o.outputs);
+        }
+    }
+    for (const auto& plugin : o.output_plugins) {
+        for (const PluginOption& option : plugin->options()) {
+            const std::string key = output_option_key(plugin->name(), option.name);
+            std::string value = vm.count(key) ? vm[key].as<std::string>() : option.default_value;
+            if (vm.count(key)) {
+                check_plugin_value(option, key, value);
+            }
+            o.output_values[key] = value;
+        }
+    }
+    for (const auto& plugin : o.observer_plugins) {
+        const bool named =
+            std::find(o.observers.begin(), o.observers.end(), plugin->name()) != o.observers.end();
+        for (const PluginOption& option : plugin->options()) {
+            const std::string key = observer_option_key(plugin->name(), option.name);
+            if (vm.count(key)) {
+                std::string value = vm[key].as<std::string>();
+                check_plugin_value(option, key, value);
+                // Only the named observers' options travel (to loads-notify, to the broker): an
+                // email password in a shared config file stays home on an irc-only run.
+                if (named) {
+                    o.observer_values[key] = value;
+                }
+            }
+        }
+    }
+    if (!(o.external_process_timeout > 0) || o.external_process_timeout > 86400) {
+        throw UsageError("--external-process-timeout must be a number of seconds > 0, at most 86400");
+    }
+    if (!o.agent_id.empty() && o.zmq_receiver.empty()) {
+        throw UsageError(
+            "--agent-id is agent mode (what loads-agent starts): --zmq-receiver must say where the figures "
+            "go");
+    }
+    if (!o.zmq_receiver.empty() && o.agent_id.empty()) {
+        if (o.test_runner.empty()) {
+            throw UsageError("--zmq-receiver is the external runners' endpoint: it goes with --test-runner");
+        }
+        if (o.agents > 0) {
+            throw UsageError(
+                "--zmq-receiver cannot be chosen for a distributed run: each agent's runner has its own");
+        }
+    }
+    o.all = describe_run_options(o);
+    describe_external_options(o, o.all);
+    for (const auto& [key, value] : o.output_values) {
+        o.all.emplace_back(key, value);
+    }
+    return o;
+}
+
+RunPlan make_plan(const Options& o, bool with_tls) {
+    RunPlan plan;
+    if (o.hits && o.duration) {
+        throw UsageError("--hits and --duration are mutually exclusive: run a number of tests or for a time");
+    }
+    plan.users = parse_cycle(o.users, "users");
+    plan.hits = o.hits ? parse_cycle(*o.hits, "hits") : Cycle{1};
+    auto seconds = [](double s) {
+        return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s * 1000.0)));
+    };
+    if (o.duration) {
+        if (!(*o.duration > 0) || *o.duration > 1e7) {
+            throw UsageError("--duration must be a number of seconds > 0");
+        }
+        plan.duration = seconds(*o.duration);
+    }
+    if (!(o.grace >= 0) || o.grace > 1e6) {
+        throw UsageError("--grace must be a number of seconds >= 0");
+    }
+    if (!(o.timeout > 0) || o.timeout > 1e6) {
+        throw UsageError("--timeout must be a number of seconds > 0");
+    }
+    if (!(o.connect_timeout > 0) || o.connect_timeout > 1e6) {
+        throw UsageError("--connect-timeout must be a number of seconds > 0");
+    }
+    plan.grace = seconds(o.grace);
+    plan.http.timeout = seconds(o.timeout);
+    plan.http.connect_timeout = seconds(o.connect_timeout);
+    plan.threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    if (plan.threads > 1024) {
+        throw UsageError("--threads must be between 1 and 1024");
+    }
+    plan.thread_per_user = o.no_patching;
+    if (o.stack_kib < 64 || o.stack_kib > 1024 * 1024) {
+        throw UsageError("--stack-size must be between 64 and 1048576 KiB");
+    }
+    plan.stack_size = std::size_t{o.stack_kib} * 1024;
+    plan.server_url = o.server_url;
+    if (!with_tls) {
+        return plan;
+    }
+    // The seed's switch: any non-empty BYPASS_SSL_CHECK turns verification off.
+    const char* bypass = std::getenv("BYPASS_SSL_CHECK");
+    TlsSettings tls;
+    tls.verify = !o.insecure && (bypass == nullptr || *bypass == '\0');
+    tls.ca_file = o.ca_file;
+    try {
+        plan.http.tls = std::make_shared<TlsClient>(tls);
+    } catch (const std::runtime_error& e) {
+        throw UsageError(e.what());
+    }
+    return plan;
+}
+
+}  // namespace loads::host

@@ -1,0 +1,17 @@
+// CycleState: what every worker and user of one users cycle shares with the engine, which writes
+// it. Only `stop_new_tests` changes while the cycle runs (set once, by the engine's thread).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+namespace loads::host {
+
+struct CycleState {
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    std::atomic<bool> stop_new_tests{false};  ///< Set by the engine: no test may start any more.
+    std::uint32_t index = 0;                  ///< 0-based position of the cycle in the users cycle.
+};
+
+}  // namespace loads::host

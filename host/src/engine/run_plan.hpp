@@ -1,0 +1,32 @@
+// RunPlan: what one run executes, fully decided before the first user starts.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <loads/abi.h>
+
+#include "engine/cycles.hpp"
+#include "http/settings.hpp"
+
+namespace loads::host {
+
+struct RunPlan {
+    const loads_test_v1* test = nullptr;
+    std::string fqn;  ///< module.Class.test, as events name it.
+    Cycle users{1};
+    Cycle hits{1};                                      ///< Used when duration is not set.
+    std::optional<std::chrono::milliseconds> duration;  ///< --duration: per user cycle.
+    std::chrono::milliseconds grace{5'000};             ///< --grace: how long in-flight tests may finish.
+    unsigned threads = 1;                               ///< --threads: worker threads per cycle.
+    bool thread_per_user = false;                       ///< --no-patching: one OS thread per user.
+    std::string server_url;                             ///< --server-url (empty: the class default).
+    std::size_t stack_size = 1024 * 1024;               ///< --stack-size: each user's coroutine stack.
+    HttpSettings http;
+
+    /// Tests a hits-mode run executes (0 in duration mode).
+    std::uint64_t total_tests() const { return duration ? 0 : loads::host::total_tests(users, hits); }
+};
+
+}  // namespace loads::host

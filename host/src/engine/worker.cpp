@@ -1,0 +1,150 @@
+#include "engine/worker.hpp"
+
+#include <cassert>
+#include <cstdio>
+#include <exception>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/spawn.hpp>
+
+#include "engine/crash_report.hpp"
+#include "engine/host_api.hpp"
+#include "engine/virtual_user.hpp"
+
+namespace loads::host {
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto k_flush_period = std::chrono::milliseconds(500);
+// How often request deadlines are checked: the precision of --timeout and --connect-timeout.
+constexpr auto k_watchdog_period = std::chrono::milliseconds(20);
+}  // namespace
+
+Worker::Worker(const RunPlan& plan, CycleState& cycle, DnsCache& dns, Aggregator& aggregator, EventSink* sink)
+    : m_plan(plan),
+      m_cycle(cycle),
+      m_dns(dns),
+      m_aggregator(aggregator),
+      m_sink(sink),
+      m_event_mask(sink != nullptr ? sink->wanted_events() : 0),
+      m_context{m_io,      m_stats, m_events, m_event_mask, m_dns,
+                m_lookups, m_steps, m_cycle,  host_api(),   m_finished} {}
+
+void Worker::hand_over() {
+    m_aggregator.absorb(m_stats);
+    if (m_sink != nullptr && !m_events.empty()) {
+        auto batch = std::make_shared<EventBatch>();
+        batch->events = std::move(m_events);
+        batch->test = m_plan.fqn;
+        m_events = EventBuffer{};
+        m_sink->publish(std::move(batch));
+    }
+}
+
+Worker::~Worker() {
+    if (m_thread.joinable()) {
+        cancel_all();
+        m_thread.join();
+    }
+}
+
+void Worker::add_user(std::uint32_t index, std::uint32_t cycle_users) {
+    assert(!m_stacks);  // the pool is sized for the users added before map_stacks()
+    m_users.push_back(std::make_unique<VirtualUser>(m_context, m_plan, index, cycle_users));
+}
+
+void Worker::map_stacks() {
+    if (!m_stacks) {
+        m_stacks = std::make_unique<StackPool>(m_users.size(), m_plan.stack_size);
+    }
+}
+
+void Worker::start() {
+    map_stacks();
+    m_thread = std::thread([this] { thread_main(); });
+}
+
+void Worker::join() {
+    if (m_thread.joinable()) {
+        m_thread.join();
+    }
+}
+
+void Worker::detach() {
+    if (m_thread.joinable()) {
+        m_thread.detach();
+    }
+}
+
+void Worker::cancel_all() {
+    asio::post(m_io, [this] {
+        for (auto& user : m_users) {
+            user->cancel();
+        }
+    });
+}
+
+void Worker::schedule_flush() {
+    m_flush_timer.expires_after(k_flush_period);
+    m_flush_timer.async_wait([this](const boost::system::error_code& ec) {
+        hand_over();
+        if (!ec && m_live > 0) {
+            schedule_flush();
+        }
+    });
+}
+
+void Worker::schedule_watchdog() {
+    m_watchdog.expires_after(k_watchdog_period);
+    m_watchdog.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || m_live == 0) {
+            return;
+        }
+        m_steps.check(std::chrono::steady_clock::now());
+        schedule_watchdog();
+    });
+}
+
+// Every coroutine spawned here runs to its end: users are cancelled, never destroyed while
+// suspended (io.run() only returns once all have finished). That matters because destroying a
+// suspended Boost.Context fiber unwinds it with an exception that the SDK's catch-all trampolines
+// would swallow.
+void Worker::thread_main() {
+    const CrashStack crash_stack;  // lets the crash report run even after a stack overflow
+    m_live = m_users.size();
+    for (std::size_t i = 0; i < m_users.size(); ++i) {
+        VirtualUser* vu = m_users[i].get();
+        asio::spawn(
+            // A guard page under each stack turns an overflow into a clean fault (see crash_report)
+            // rather than silent heap corruption; pages are committed only when touched.
+            m_io.get_executor(), std::allocator_arg, PooledStack(m_stacks->stack(i)),
+            [vu](Yield yield) { vu->run(yield); },
+            [this](std::exception_ptr e) {
+                if (e) {
+                    // VirtualUser::run catches everything; reaching here is a bug worth reporting.
+                    try {
+                        std::rethrow_exception(e);
+                    } catch (const std::exception& ex) {
+                        std::fprintf(stderr, "loads-runner: internal error in a virtual user: %s\n",
+                                     ex.what());
+                    } catch (...) {
+                        std::fprintf(stderr, "loads-runner: internal error in a virtual user\n");
+                    }
+                }
+                if (--m_live == 0) {
+                    m_flush_timer.cancel();
+                    m_watchdog.cancel();
+                }
+            });
+    }
+    if (m_live > 0) {
+        schedule_flush();
+        schedule_watchdog();
+    }
+    m_io.run();
+    hand_over();
+    m_done.store(true, std::memory_order_release);
+}
+
+}  // namespace loads::host

@@ -1,0 +1,87 @@
+// Worker: one OS thread with its own io_context, running a share of a cycle's virtual users as
+// stackful coroutines. Users never move between workers, so everything a user touches (its
+// session, this worker's RunStats) is used by one thread only; the stats reach the Aggregator on
+// a timer and when the worker finishes.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "base/asio_types.hpp"
+#include "engine/cycle_state.hpp"
+#include "engine/run_plan.hpp"
+#include "engine/stack_pool.hpp"
+#include "engine/user_context.hpp"
+#include "http/dns_cache.hpp"
+#include "http/dns_lookups.hpp"
+#include "http/step_watchdog.hpp"
+#include "results/aggregator.hpp"
+#include "results/event_sink.hpp"
+#include "results/run_stats.hpp"
+
+namespace loads::host {
+
+class VirtualUser;
+
+class Worker {
+public:
+    /// `sink` (may be null) receives the events some output asked for.
+    Worker(const RunPlan& plan, CycleState& cycle, DnsCache& dns, Aggregator& aggregator, EventSink* sink);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    /// Adds a user before start().
+    void add_user(std::uint32_t index, std::uint32_t cycle_users);
+    /// Maps the users' stacks (after the last add_user). Call it for every worker before starting
+    /// any: mapping takes the lock a running worker needs for every page it touches (StackPool).
+    /// Throws EnvironmentError when they do not fit.
+    void map_stacks();
+    /// Starts the thread (mapping the stacks first if map_stacks() was not called).
+    void start();
+    void join();
+    /// Lets the thread run on unjoined (only for a worker that is being abandoned).
+    void detach();
+    /// Thread-safe: stops every user of this worker (cancels their I/O and sleeps).
+    void cancel_all();
+
+    bool done() const noexcept { return m_done.load(std::memory_order_acquire); }
+    /// Tests finished so far on this worker (for the progress bar; relaxed).
+    std::uint64_t finished_tests() const noexcept { return m_finished.load(std::memory_order_relaxed); }
+
+private:
+    void thread_main();
+    void schedule_flush();
+    /// Hands what was measured since the last time to the aggregator and the event sink.
+    void hand_over();
+    void schedule_watchdog();
+
+    const RunPlan& m_plan;
+    CycleState& m_cycle;
+    DnsCache& m_dns;
+    Aggregator& m_aggregator;
+    EventSink* m_sink;
+    std::uint32_t m_event_mask;
+    // One thread runs this io_context and every socket of it is used from that thread only, so the
+    // reactor's I/O locking can go (posting from the engine thread stays safe).
+    boost::asio::io_context m_io{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+    SteadyTimer m_flush_timer{m_io};
+    SteadyTimer m_watchdog{m_io};
+    RunStats m_stats;
+    EventBuffer m_events;
+    DnsLookups m_lookups;
+    StepWatchdog m_steps;  // declared before the users, whose sessions it lists
+    alignas(64) std::atomic<std::uint64_t> m_finished{0};
+    UserContext m_context;  // what the users see of this worker
+    std::vector<std::unique_ptr<VirtualUser>> m_users;
+    std::unique_ptr<StackPool> m_stacks;  // outlives the users' coroutines: freed after the join
+    std::size_t m_live = 0;
+    std::thread m_thread;
+    std::atomic<bool> m_done{false};
+};
+
+}  // namespace loads::host
