@@ -15,7 +15,7 @@ if(LOADS_SANITIZE)
   if(LOADS_SANITIZE MATCHES "address")
     # Virtual users run on Boost.Context stacks. ASan must be told when execution switches stacks,
     # or an exception thrown on a coroutine stack produces false stack errors: Boost.Context's
-    # ucontext back end carries those annotations (host/src/fiber_asan_support.cpp completes it).
+    # ucontext back end carries those annotations (host/src/base/fiber_asan_support.cpp completes it).
     target_compile_definitions(loads_project_options INTERFACE BOOST_USE_UCONTEXT BOOST_USE_ASAN)
   endif()
 endif()

@@ -1,12 +1,12 @@
-"""An independent reading of the runner's wire format for figures (host/src/stats_codec.cpp), and
-the histogram arithmetic of host/src/histogram.cpp, so tests can check what agents send and what
+"""An independent reading of the runner's wire format for figures (host/src/results/stats_codec.cpp), and
+the histogram arithmetic of host/src/results/histogram.cpp, so tests can check what agents send and what
 the broker merges without trusting the code under test."""
 import math
 import struct
 
 
 def decode_stats(data):
-    """An encoded RunStats (host/src/stats_codec.cpp), read independently: totals, the latency
+    """An encoded RunStats (host/src/results/stats_codec.cpp), read independently: totals, the latency
     histogram as {bucket index: count} with its sum/min/max, per-URL hits and counters."""
     pos = 4
     assert data[:4] == b"LDS2", data[:4]

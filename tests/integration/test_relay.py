@@ -1,6 +1,6 @@
 """Agent mode: a runner given --zmq-receiver pushes its figures as aggregates (one message about
 every second and a final one) over real ZeroMQ, and they add up to exactly what it measured.
-The messages are decoded here by an independent reading of the wire format (host/src/stats_codec.cpp)."""
+The messages are decoded here by an independent reading of the wire format (host/src/results/stats_codec.cpp)."""
 import json
 import os
 import subprocess

@@ -1,4 +1,4 @@
-// The escaping every built-in output relies on (outputs/common/report_text.hpp).
+// The escaping every built-in output relies on (the SDK's loads/report_text.hpp).
 #include <doctest/doctest.h>
 
 #include <string>
