@@ -95,39 +95,6 @@ Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlu
     return d;
 }
 
-std::optional<bool> bool_value(const std::string& v) {
-    if (v == "true" || v == "True" || v == "yes" || v == "on" || v == "1") {
-        return true;
-    }
-    if (v == "false" || v == "False" || v == "no" || v == "off" || v == "0") {
-        return false;
-    }
-    return std::nullopt;
-}
-
-bool parse_bool(const ConfigEntry& e, const std::string& path) {
-    if (const auto b = bool_value(e.value)) {
-        return *b;
-    }
-    throw UsageError(path + ":" + std::to_string(e.line) + ": '" + e.key + "' takes true or false, not '" +
-                     e.value + "'");
-}
-
-// The values an --output entry (or a config `output` key) holds: "json, junit" is two.
-void split_outputs(const std::string& value, std::vector<std::string>& into) {
-    std::string item;
-    for (char c : value + ",") {
-        if (c == ',' || c == ' ' || c == '\t' || c == '\n') {
-            if (!item.empty() && std::find(into.begin(), into.end(), item) == into.end()) {
-                into.push_back(item);
-            }
-            item.clear();
-        } else {
-            item += c;
-        }
-    }
-}
-
 // Before the real parse, the outputs and their options must be known: a light scan of the
 // command line for --output, --config and --test-dir (the real parse checks everything).
 struct Prescan {
@@ -152,9 +119,9 @@ Prescan prescan(const std::vector<std::string>& args) {
             return std::nullopt;
         };
         if (auto v = value_of("--output")) {
-            split_outputs(*v, p.outputs);
+            split_names(*v, p.outputs);
         } else if (auto b = value_of("--observer")) {
-            split_outputs(*b, p.observers);
+            split_names(*b, p.observers);
         } else if (auto c = value_of("--config")) {
             p.config = *c;
         } else if (auto t = value_of("--test-dir")) {
@@ -252,6 +219,25 @@ void check_cluster_modes(const Options& o, bool agents_given) {
     }
 }
 
+// --zmq-receiver is where figures go: an agent's runner must be told, an external runner's may be,
+// and a distributed run's are each agent's own.
+void check_receiver(const Options& o) {
+    if (!o.agent_id.empty() && o.zmq_receiver.empty()) {
+        throw UsageError(
+            "--agent-id is agent mode (what loads-agent starts): --zmq-receiver must say where the figures "
+            "go");
+    }
+    if (!o.zmq_receiver.empty() && o.agent_id.empty()) {
+        if (o.test_runner.empty()) {
+            throw UsageError("--zmq-receiver is the external runners' endpoint: it goes with --test-runner");
+        }
+        if (o.agents > 0) {
+            throw UsageError(
+                "--zmq-receiver cannot be chosen for a distributed run: each agent's runner has its own");
+        }
+    }
+}
+
 // The built-in plugins of a kind, then those named, each loaded once from the module path. Two
 // plugins may not declare the same long option (`a_b` + `c` and `a` + `b-c` would).
 template <class Plugin>
@@ -299,6 +285,104 @@ void list_plugins(std::ostream& os, const std::string& title,
 // the real parse but missed by the prescan that reads --config and --test-dir first.
 constexpr int k_style = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
 
+// The plugins and test directory a config file names count as the command line's (which wins for
+// the test directory).
+void note_config_plugins(const std::vector<ConfigEntry>& config, Prescan& pre) {
+    for (const ConfigEntry& e : config) {
+        if (e.key == "output") {
+            split_names(e.value, pre.outputs);
+        } else if (e.key == "observer") {
+            split_names(e.value, pre.observers);
+        } else if (e.key == "test-dir" && !pre.test_dir_given) {
+            pre.test_dir = e.value;
+        }
+    }
+}
+
+// The command line, then the entries `config` of the file `config_path`: into `o` for the options
+// its description stores there, and into the map returned for every value given.
+po::variables_map parse_arguments(const std::vector<std::string>& args, const std::string& config_path,
+                                  const std::vector<ConfigEntry>& config, Options& o) {
+    const Described d = describe(o, o.output_plugins, o.observer_plugins);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(args).options(d.all).positional(d.positional).style(k_style).run(),
+                  vm);
+        if (!config_path.empty()) {
+            // store() keeps values already set on the command line: the command line wins
+            // (--output is composing: both add up).
+            po::store(po::command_line_parser(config_arguments(config, config_path, d.all))
+                          .options(d.all)
+                          .style(k_style)
+                          .run(),
+                      vm);
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw UsageError(e.what());
+    }
+    return vm;
+}
+
+// The values the options' description does not store in `o` itself: optional ones, lists, and
+// the names lists hold.
+void take_values(const po::variables_map& vm, Options& o) {
+    if (vm.count("hits")) {
+        o.hits = vm["hits"].as<std::string>();
+    }
+    if (vm.count("duration")) {
+        o.duration = vm["duration"].as<double>();
+    }
+    for (const auto& [key, list] :
+         {std::pair{"include-file", &o.include_files}, std::pair{"python-dep", &o.python_deps}}) {
+        if (vm.count(key)) {
+            *list = vm[key].as<std::vector<std::string>>();
+        }
+    }
+    for (const auto& [key, names] : {std::pair{"observer", &o.observers}, std::pair{"output", &o.outputs}}) {
+        if (vm.count(key)) {
+            for (const auto& v : vm[key].as<std::vector<std::string>>()) {
+                split_names(v, *names);
+            }
+        }
+    }
+    o.health_check = o.health_check || vm["check-cluster"].as<bool>();
+}
+
+// Every option of the known outputs: as given (checked against its type), else its default.
+void take_output_values(const po::variables_map& vm, Options& o) {
+    for (const auto& plugin : o.output_plugins) {
+        for (const PluginOption& option : plugin->options()) {
+            const std::string key = output_option_key(plugin->name(), option.name);
+            std::string value = vm.count(key) ? vm[key].as<std::string>() : option.default_value;
+            if (vm.count(key)) {
+                check_plugin_value(option, key, value);
+            }
+            o.output_values[key] = value;
+        }
+    }
+}
+
+// The observer options given, checked against their type; kept for the named observers only.
+void take_observer_values(const po::variables_map& vm, Options& o) {
+    for (const auto& plugin : o.observer_plugins) {
+        const bool named =
+            std::find(o.observers.begin(), o.observers.end(), plugin->name()) != o.observers.end();
+        for (const PluginOption& option : plugin->options()) {
+            const std::string key = observer_option_key(plugin->name(), option.name);
+            if (vm.count(key)) {
+                std::string value = vm[key].as<std::string>();
+                check_plugin_value(option, key, value);
+                // Only the named observers' options travel (to loads-notify, to the broker): an
+                // email password in a shared config file stays home on an irc-only run.
+                if (named) {
+                    o.observer_values[key] = value;
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<std::shared_ptr<const OutputPlugin>> load_outputs(const std::vector<std::string>& requested,
@@ -324,148 +408,38 @@ std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& o
     return os.str();
 }
 
-Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader,
-                      const ObserverLoader& observer_loader) {
-    Options o;
-    // 1. Which outputs the run names, so their options can be known.
-    Prescan pre = prescan(args);
-    std::vector<ConfigEntry> config;
-    if (!pre.config.empty()) {
-        config = read_config_file(pre.config);
-        for (const ConfigEntry& e : config) {
-            if (e.key == "output") {
-                split_outputs(e.value, pre.outputs);
-            } else if (e.key == "observer") {
-                split_outputs(e.value, pre.observers);
-            } else if (e.key == "test-dir" && !pre.test_dir_given) {
-                pre.test_dir = e.value;
-            }
-        }
-    }
-    o.output_plugins = loader(pre.outputs, pre.test_dir);
-    o.observer_plugins = observer_loader(pre.observers, pre.test_dir);
-
-    // 2. The real parse, command line first.
-    Described d = describe(o, o.output_plugins, o.observer_plugins);
-    po::variables_map vm;
-    try {
-        po::store(po::command_line_parser(args).options(d.all).positional(d.positional).style(k_style).run(),
-                  vm);
-        if (!pre.config.empty()) {
-            const std::string& path = pre.config;
-            std::vector<std::string> file_args;
-            for (const ConfigEntry& e : config) {
-                const po::option_description* desc = d.all.find_nothrow(e.key, false);
-                if (e.key == "config" || e.key == "help" || e.key == "version" || e.key == "list" ||
-                    desc == nullptr) {
-                    throw UsageError(path + ":" + std::to_string(e.line) + ": unknown key '" + e.key +
-                                     "' in [" + e.section + "]");
-                }
-                // A switch (--quiet, --detach...) takes no value: true turns it on.
-                const bool is_switch = desc->semantic()->max_tokens() == 0;
-                if (is_switch) {
-                    if (parse_bool(e, path)) {
-                        file_args.push_back("--" + e.key);
-                    }
-                } else if (e.key == "include-file" || e.key == "observer" || e.key == "python-dep") {
-                    // One item per line (paths may hold spaces and commas).
-                    std::istringstream lines(e.value);
-                    for (std::string item; std::getline(lines, item);) {
-                        if (!item.empty()) {
-                            file_args.push_back("--" + e.key + "=" + item);
-                        }
-                    }
-                } else if (e.key == "output") {
-                    std::vector<std::string> items;
-                    split_outputs(e.value, items);
-                    for (const auto& item : items) {
-                        file_args.push_back("--output=" + item);
-                    }
-                } else {
-                    file_args.push_back("--" + e.key + "=" + e.value);
-                }
-            }
-            // store() keeps values already set on the command line: the command line wins
-            // (--output is composing: both add up).
-            po::store(po::command_line_parser(file_args).options(d.all).style(k_style).run(), vm);
-        }
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw UsageError(e.what());
-    }
-    if (vm.count("hits")) {
-        o.hits = vm["hits"].as<std::string>();
-    }
-    if (vm.count("duration")) {
-        o.duration = vm["duration"].as<double>();
-    }
-    for (const auto& [key, list] :
-         {std::pair{"include-file", &o.include_files}, std::pair{"python-dep", &o.python_deps}}) {
-        if (vm.count(key)) {
-            *list = vm[key].as<std::vector<std::string>>();
-        }
-    }
-    if (vm.count("observer")) {
-        for (const auto& v : vm["observer"].as<std::vector<std::string>>()) {
-            split_outputs(v, o.observers);
-        }
-    }
+void check_options(const Options& o, bool agents_given) {
     if (o.observers.size() > k_max_observers) {
         throw UsageError("a run may name at most " + std::to_string(k_max_observers) + " observers");
     }
     if (!(o.observer_timeout > 0) || o.observer_timeout > 3600) {
         throw UsageError("--observer-timeout must be a number of seconds > 0, at most 3600");
     }
-    o.health_check = o.health_check || vm["check-cluster"].as<bool>();
-    check_cluster_modes(o, vm.count("agents") != 0);
-    if (vm.count("output")) {
-        for (const auto& v : vm["output"].as<std::vector<std::string>>()) {
-            split_outputs(v, o.outputs);
-        }
-    }
-    for (const auto& plugin : o.output_plugins) {
-        for (const PluginOption& option : plugin->options()) {
-            const std::string key = output_option_key(plugin->name(), option.name);
-            std::string value = vm.count(key) ? vm[key].as<std::string>() : option.default_value;
-            if (vm.count(key)) {
-                check_plugin_value(option, key, value);
-            }
-            o.output_values[key] = value;
-        }
-    }
-    for (const auto& plugin : o.observer_plugins) {
-        const bool named =
-            std::find(o.observers.begin(), o.observers.end(), plugin->name()) != o.observers.end();
-        for (const PluginOption& option : plugin->options()) {
-            const std::string key = observer_option_key(plugin->name(), option.name);
-            if (vm.count(key)) {
-                std::string value = vm[key].as<std::string>();
-                check_plugin_value(option, key, value);
-                // Only the named observers' options travel (to loads-notify, to the broker): an
-                // email password in a shared config file stays home on an irc-only run.
-                if (named) {
-                    o.observer_values[key] = value;
-                }
-            }
-        }
-    }
+    check_cluster_modes(o, agents_given);
     if (!(o.external_process_timeout > 0) || o.external_process_timeout > 86400) {
         throw UsageError("--external-process-timeout must be a number of seconds > 0, at most 86400");
     }
-    if (!o.agent_id.empty() && o.zmq_receiver.empty()) {
-        throw UsageError(
-            "--agent-id is agent mode (what loads-agent starts): --zmq-receiver must say where the figures "
-            "go");
-    }
-    if (!o.zmq_receiver.empty() && o.agent_id.empty()) {
-        if (o.test_runner.empty()) {
-            throw UsageError("--zmq-receiver is the external runners' endpoint: it goes with --test-runner");
-        }
-        if (o.agents > 0) {
-            throw UsageError(
-                "--zmq-receiver cannot be chosen for a distributed run: each agent's runner has its own");
-        }
-    }
+    check_receiver(o);
+}
+
+Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader,
+                      const ObserverLoader& observer_loader) {
+    Options o;
+    // 1. Which plugins the run names, so their options can be known.
+    Prescan pre = prescan(args);
+    const std::vector<ConfigEntry> config =
+        pre.config.empty() ? std::vector<ConfigEntry>() : read_config_file(pre.config);
+    note_config_plugins(config, pre);
+    o.output_plugins = loader(pre.outputs, pre.test_dir);
+    o.observer_plugins = observer_loader(pre.observers, pre.test_dir);
+    // 2. The real parse, then the values it leaves to the struct, the rules between them, and the
+    // plugins' options.
+    const po::variables_map vm = parse_arguments(args, pre.config, config, o);
+    take_values(vm, o);
+    check_options(o, vm.count("agents") != 0);
+    take_output_values(vm, o);
+    take_observer_values(vm, o);
+    // 3. The run's description for the outputs.
     o.all = describe_run_options(o);
     describe_external_options(o, o.all);
     for (const auto& [key, value] : o.output_values) {

@@ -100,6 +100,14 @@ std::vector<std::shared_ptr<const ObserverPlugin>> load_observers(const std::vec
 Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader = load_outputs,
                       const ObserverLoader& observer_loader = load_observers);
 
+/// The rules between options parse_options checks, in one place: which options exclude or need
+/// which others (the cluster's modes, --zmq-receiver with --agent-id or --test-runner), and the
+/// ranges of the values that no plan is made of (--agents, the observers, the timeouts of
+/// observers and external runners; the plan's own are make_plan's). `agents_given`: whether
+/// --agents was given at all, since its absence (0) means a local run and a 0 given is refused.
+/// @throws UsageError for the first rule broken.
+void check_options(const Options& options, bool agents_given);
+
 /// The --help text, with the options of `outputs` and `observers`.
 std::string usage_text(const std::vector<std::shared_ptr<const OutputPlugin>>& outputs = {},
                        const std::vector<std::shared_ptr<const ObserverPlugin>>& observers = {});

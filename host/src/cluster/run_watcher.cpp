@@ -132,53 +132,54 @@ RunWatcher::RunWatcher(const std::string& publisher, std::string run_id)
 
 RunWatcher::~RunWatcher() = default;
 
-WatchResult RunWatcher::watch(RunState start, const RunPlan& plan, RunListener& listener,
-                              BrokerClient& client, const std::atomic<bool>& interrupt) {
-    WatchResult r;
-    r.total = std::move(start.total);
-    r.agents = std::move(start.agents);
-    std::uint64_t applied = start.seq;
-    double elapsed = start.elapsed;
-    r.progress = start.progress;
-    auto elapsed_at = steady::now();
-    auto last_heard = steady::now();
-    auto next_progress = steady::now();
-    ProgressInfo info;
-    ZmqMessage m;
-    bool heard_any = false;  // from the publisher
-    bool warned = false;
-    // Every agent that failed (or was lost) is named on stderr once per such state, with its
-    // reason, whether the news came live or in a snapshot: a refusal can reach the broker before
-    // this runner has subscribed.
-    std::set<std::pair<std::string, std::string>> said;
-    const auto tell = [&said](const std::vector<AgentView>& agents) {
-        for (const AgentView& a : agents) {
-            if (said.emplace(a.agent_id, a.state).second) {
-                say_agent(a);
+namespace {
+
+// One watch() call: the figures applied so far, when the runner last heard the run, and what it
+// told the user. Each published message kind, each question to the broker and each progress line
+// is one step of its own.
+class RunFollower {
+public:
+    RunFollower(RunState start, const RunPlan& plan, RunListener& listener, BrokerClient& client,
+                zmq::socket_t& sub, const std::string& run_id)
+        : m_plan(plan), m_listener(listener), m_client(client), m_sub(sub), m_run_id(run_id) {
+        m_result.total = std::move(start.total);
+        m_result.agents = std::move(start.agents);
+        m_result.progress = start.progress;
+        m_applied = start.seq;
+        m_elapsed = start.elapsed;
+    }
+
+    WatchResult follow(const std::atomic<bool>& interrupt) {
+        tell(m_result.agents);
+        while (true) {
+            if (interrupt.load()) {
+                return ended(WatchResult::End::interrupted, steady::now());
+            }
+            wait_for_publisher();
+            const Read read = read_published();
+            if (read == Read::finished) {
+                return std::move(m_result);
+            }
+            const auto now = steady::now();
+            if (read == Read::missed || now - m_last_heard > k_silence) {
+                if (auto result = ask_broker(now, read == Read::missed)) {
+                    return std::move(*result);
+                }
+            }
+            if (now >= m_next_progress) {
+                show_progress(now);
             }
         }
-    };
-    tell(r.agents);
+    }
 
-    const auto finish_from = [&](RunState&& s) {
-        tell(s.agents);
-        r.end = WatchResult::End::finished;
-        r.status = s.status;
-        r.total = std::move(s.total);
-        r.last_interval = RunStats();
-        r.elapsed = s.elapsed;
-        r.agents = std::move(s.agents);
-        r.progress = s.progress;
-        return r;
-    };
+private:
+    // What reading the publisher came to: every message in step, one missed (or unreadable, so
+    // the total the runner holds is no longer the broker's), or the run's end.
+    enum class Read { in_step, missed, finished };
 
-    while (true) {
-        if (interrupt.load()) {
-            r.end = WatchResult::End::interrupted;
-            r.elapsed = elapsed + std::chrono::duration<double>(steady::now() - elapsed_at).count();
-            return r;
-        }
-        zmq::pollitem_t item{m_socket->sub.handle(), 0, ZMQ_POLLIN, 0};
+    // Briefly, so an interrupt and the progress line are never late.
+    void wait_for_publisher() {
+        zmq::pollitem_t item{m_sub.handle(), 0, ZMQ_POLLIN, 0};
         try {
             zmq::poll(&item, 1, std::chrono::milliseconds(50));
         } catch (const zmq::error_t& e) {
@@ -186,121 +187,209 @@ WatchResult RunWatcher::watch(RunState start, const RunPlan& plan, RunListener& 
                 throw;
             }
         }
-        bool resync = false;
-        while (receive_message(m_socket->sub, m, 5)) {
-            if (m.too_many_frames || m.size() < 2 || m.view(0) != m_run_id) {
-                continue;
+    }
+
+    // Every message waiting, to the end unless the run ends: a missed one is asked about after.
+    Read read_published() {
+        bool missed = false;
+        while (receive_message(m_sub, m_message, 5)) {
+            const Read read = on_message();
+            if (read == Read::finished) {
+                return read;
             }
-            last_heard = steady::now();
-            heard_any = true;
-            JsonValue h;
-            try {
-                h = JsonValue::parse(m.view(1));
-            } catch (const JsonParseError&) {
-                continue;
-            }
-            const auto type = h.string_at("type");
-            const auto seq =
-                static_cast<std::uint64_t>(std::max<std::int64_t>(0, h.int_at("seq").value_or(0)));
-            if (type == "interval" && m.size() == 3) {
-                if (seq <= applied) {
-                    continue;
-                }
-                RunStats interval;
-                if (seq != applied + 1 || !decode_stats(m.view(2), interval).empty()) {
-                    resync = true;
-                    continue;
-                }
-                r.total.merge(interval);
-                applied = seq;
-                elapsed = h.number_at("elapsed").value_or(elapsed);
-                elapsed_at = steady::now();
-                r.progress = h.number_at("progress").value_or(r.progress);
-                info.fraction = r.progress;
-                info.elapsed = elapsed;
-                place_in_plan(plan, info.fraction, info.elapsed, info);
-                listener.on_refresh(r.total, std::move(interval), info);
-            } else if (type == "agent" && h.find("agent") != nullptr) {
-                const AgentView a = agent_from_json(*h.find("agent"));
-                tell({a});
-                for (auto& known : r.agents) {
-                    if (known.agent_id == a.agent_id) {
-                        known = a;
-                    }
-                }
-            } else if (type == "finished" && m.size() == 4) {
-                RunStats last;
-                RunStats total;
-                if (!decode_stats(m.view(2), last).empty() || !decode_stats(m.view(3), total).empty()) {
-                    resync = true;
-                    continue;
-                }
-                r.end = WatchResult::End::finished;
-                r.status = std::string(h.string_at("status").value_or(""));
-                // The final total is the broker's own: exact even if an interval was missed.
-                r.last_interval = seq == applied + 1 ? std::move(last) : RunStats();
-                r.total = std::move(total);
-                r.elapsed = h.number_at("elapsed").value_or(elapsed);
-                r.agents = agents_from_json(h.find("agents"));
-                tell(r.agents);
-                if (r.status == "completed") {
-                    // As a local run's bar: 100% once, at the end of a complete run.
-                    r.progress = 1.0;
-                    info.fraction = 1.0;
-                    info.elapsed = r.elapsed;
-                    place_in_plan(plan, info.fraction, info.elapsed, info);
-                    listener.on_progress(info);
-                }
-                return r;
-            }
+            missed = missed || read == Read::missed;
         }
-        const auto now = steady::now();
-        if (resync || now - last_heard > k_silence) {
-            // Missed a message, or heard nothing for a while: ask the broker where the run is.
-            last_heard = now;
-            RunState s;
-            try {
-                s = fetch_run(client, m_run_id);
-            } catch (const Interrupted&) {
-                r.end = WatchResult::End::interrupted;  // the user's Ctrl-C while the broker was asked
-                r.elapsed = elapsed + std::chrono::duration<double>(now - elapsed_at).count();
-                return r;
-            } catch (const ClusterError&) {
-                r.end = WatchResult::End::broker_lost;
-                r.elapsed = elapsed + std::chrono::duration<double>(now - elapsed_at).count();
-                return r;
-            }
-            if (!s.active) {
-                return finish_from(std::move(s));
-            }
-            tell(s.agents);
-            if (!heard_any && !resync && !warned) {
-                warned = true;
-                std::cerr << "loads-runner: nothing arrives from the broker's publisher; following the run "
-                             "by asking "
-                             "the broker every "
-                          << k_silence.count() << " s (is --zmq-publisher reachable?)\n";
-            }
-            elapsed = s.elapsed;
-            elapsed_at = now;
-            r.progress = s.progress;
-            if (s.seq != applied) {
-                r.total = std::move(s.total);
-                applied = s.seq;
-                info.fraction = s.progress;
-                info.elapsed = s.elapsed;
-                place_in_plan(plan, info.fraction, info.elapsed, info);
-                listener.on_refresh(r.total, RunStats(), info);
-            }
+        return missed ? Read::missed : Read::in_step;
+    }
+
+    Read on_message() {
+        const ZmqMessage& m = m_message;
+        if (m.too_many_frames || m.size() < 2 || m.view(0) != m_run_id) {
+            return Read::in_step;
         }
-        if (now >= next_progress) {
-            next_progress = now + k_progress_period;
-            info.fraction = r.progress;
-            info.elapsed = elapsed + std::chrono::duration<double>(now - elapsed_at).count();
-            place_in_plan(plan, info.fraction, info.elapsed, info);
-            listener.on_progress(info);
+        m_last_heard = steady::now();
+        m_heard_any = true;
+        JsonValue h;
+        try {
+            h = JsonValue::parse(m.view(1));
+        } catch (const JsonParseError&) {
+            return Read::in_step;
+        }
+        const auto type = h.string_at("type");
+        const auto seq = static_cast<std::uint64_t>(std::max<std::int64_t>(0, h.int_at("seq").value_or(0)));
+        if (type == "interval" && m.size() == 3) {
+            return on_interval(h, seq);
+        }
+        if (type == "agent" && h.find("agent") != nullptr) {
+            on_agent(agent_from_json(*h.find("agent")));
+        } else if (type == "finished" && m.size() == 4) {
+            return on_finished(h, seq);
+        }
+        return Read::in_step;
+    }
+
+    Read on_interval(const JsonValue& h, std::uint64_t seq) {
+        if (seq <= m_applied) {
+            return Read::in_step;  // already in the total
+        }
+        RunStats interval;
+        if (seq != m_applied + 1 || !decode_stats(m_message.view(2), interval).empty()) {
+            return Read::missed;
+        }
+        m_result.total.merge(interval);
+        m_applied = seq;
+        m_elapsed = h.number_at("elapsed").value_or(m_elapsed);
+        m_elapsed_at = steady::now();
+        m_result.progress = h.number_at("progress").value_or(m_result.progress);
+        refresh(std::move(interval), m_result.progress, m_elapsed);
+        return Read::in_step;
+    }
+
+    void on_agent(const AgentView& a) {
+        tell({a});
+        for (auto& known : m_result.agents) {
+            if (known.agent_id == a.agent_id) {
+                known = a;
+            }
         }
     }
+
+    Read on_finished(const JsonValue& h, std::uint64_t seq) {
+        RunStats last;
+        RunStats total;
+        if (!decode_stats(m_message.view(2), last).empty() ||
+            !decode_stats(m_message.view(3), total).empty()) {
+            return Read::missed;
+        }
+        WatchResult& r = m_result;
+        r.end = WatchResult::End::finished;
+        r.status = std::string(h.string_at("status").value_or(""));
+        // The final total is the broker's own: exact even if an interval was missed.
+        r.last_interval = seq == m_applied + 1 ? std::move(last) : RunStats();
+        r.total = std::move(total);
+        r.elapsed = h.number_at("elapsed").value_or(m_elapsed);
+        r.agents = agents_from_json(h.find("agents"));
+        tell(r.agents);
+        if (r.status == "completed") {
+            // As a local run's bar: 100% once, at the end of a complete run.
+            r.progress = 1.0;
+            m_info.fraction = 1.0;
+            m_info.elapsed = r.elapsed;
+            place_in_plan(m_plan, m_info.fraction, m_info.elapsed, m_info);
+            m_listener.on_progress(m_info);
+        }
+        return Read::finished;
+    }
+
+    // Missed a message, or heard nothing for a while: asks the broker where the run is. A result
+    // when the run is over or can no longer be followed; else the runner is in step again.
+    std::optional<WatchResult> ask_broker(steady::time_point now, bool missed) {
+        m_last_heard = now;
+        RunState s;
+        try {
+            s = fetch_run(m_client, m_run_id);
+        } catch (const Interrupted&) {
+            return ended(WatchResult::End::interrupted, now);  // the user's Ctrl-C while the broker was asked
+        } catch (const ClusterError&) {
+            return ended(WatchResult::End::broker_lost, now);
+        }
+        if (!s.active) {
+            return finished_from(std::move(s));
+        }
+        tell(s.agents);
+        if (!m_heard_any && !missed && !m_warned) {
+            m_warned = true;
+            std::cerr
+                << "loads-runner: nothing arrives from the broker's publisher; following the run by asking "
+                   "the broker every "
+                << k_silence.count() << " s (is --zmq-publisher reachable?)\n";
+        }
+        catch_up(std::move(s), now);
+        return std::nullopt;
+    }
+
+    // Takes the broker's figures when they are newer than the ones the runner holds.
+    void catch_up(RunState&& s, steady::time_point now) {
+        m_elapsed = s.elapsed;
+        m_elapsed_at = now;
+        m_result.progress = s.progress;
+        if (s.seq != m_applied) {
+            m_result.total = std::move(s.total);
+            m_applied = s.seq;
+            refresh(RunStats(), s.progress, s.elapsed);
+        }
+    }
+
+    // The run ended while the runner asked the broker: the broker's description is the end.
+    WatchResult finished_from(RunState&& s) {
+        tell(s.agents);
+        WatchResult& r = m_result;
+        r.end = WatchResult::End::finished;
+        r.status = s.status;
+        r.total = std::move(s.total);
+        r.last_interval = RunStats();
+        r.elapsed = s.elapsed;
+        r.agents = std::move(s.agents);
+        r.progress = s.progress;
+        return std::move(r);
+    }
+
+    // The watch ends before the run: the elapsed time is the last heard plus what passed since.
+    WatchResult ended(WatchResult::End end, steady::time_point now) {
+        m_result.end = end;
+        m_result.elapsed = m_elapsed + std::chrono::duration<double>(now - m_elapsed_at).count();
+        return std::move(m_result);
+    }
+
+    void refresh(RunStats interval, double fraction, double elapsed) {
+        m_info.fraction = fraction;
+        m_info.elapsed = elapsed;
+        place_in_plan(m_plan, m_info.fraction, m_info.elapsed, m_info);
+        m_listener.on_refresh(m_result.total, std::move(interval), m_info);
+    }
+
+    void show_progress(steady::time_point now) {
+        m_next_progress = now + k_progress_period;
+        m_info.fraction = m_result.progress;
+        m_info.elapsed = m_elapsed + std::chrono::duration<double>(now - m_elapsed_at).count();
+        place_in_plan(m_plan, m_info.fraction, m_info.elapsed, m_info);
+        m_listener.on_progress(m_info);
+    }
+
+    // Every agent that failed (or was lost) is named on stderr once per such state, with its
+    // reason, whether the news came live or in a snapshot: a refusal can reach the broker before
+    // this runner has subscribed.
+    void tell(const std::vector<AgentView>& agents) {
+        for (const AgentView& a : agents) {
+            if (m_said.emplace(a.agent_id, a.state).second) {
+                say_agent(a);
+            }
+        }
+    }
+
+    const RunPlan& m_plan;
+    RunListener& m_listener;
+    BrokerClient& m_client;
+    zmq::socket_t& m_sub;
+    const std::string& m_run_id;
+    WatchResult m_result;
+    std::uint64_t m_applied = 0;                      ///< The seq of the last interval in m_result.total.
+    double m_elapsed = 0;                             ///< The run's elapsed seconds when last heard...
+    steady::time_point m_elapsed_at = steady::now();  ///< ...at this time.
+    steady::time_point m_last_heard = steady::now();
+    steady::time_point m_next_progress = steady::now();
+    ProgressInfo m_info;
+    ZmqMessage m_message;
+    bool m_heard_any = false;  ///< From the publisher.
+    bool m_warned = false;     ///< That the publisher is silent.
+    std::set<std::pair<std::string, std::string>> m_said;
+};
+
+}  // namespace
+
+WatchResult RunWatcher::watch(RunState start, const RunPlan& plan, RunListener& listener,
+                              BrokerClient& client, const std::atomic<bool>& interrupt) {
+    return RunFollower(std::move(start), plan, listener, client, m_socket->sub, m_run_id).follow(interrupt);
 }
 
 }  // namespace loads::host

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -15,6 +16,7 @@
 #include "cli/config_file.hpp"
 #include "cli/options.hpp"
 
+using loads::host::check_options;
 using loads::host::Cycle;
 using loads::host::make_plan;
 using loads::host::Options;
@@ -59,6 +61,24 @@ std::string usage_error_of(const Args& args) {
         return what.empty() ? std::string("(empty message)") : what;
     }
     return {};
+}
+
+/// The message of the UsageError check_options throws for `o`, or "" if none.
+std::string rule_broken(const Options& o, bool agents_given = false) {
+    try {
+        check_options(o, agents_given);
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return {};
+}
+
+/// Options with one change made by `change`.
+template <class Change>
+Options options_with(Change change) {
+    Options o;
+    change(o);
+    return o;
 }
 
 }  // namespace
@@ -476,4 +496,141 @@ TEST_CASE("a config file names the external runner like the command line") {
     const Options o = parse_options({"--config", ini.path()});
     CHECK(o.test_runner == "python3 r.py {test}");
     CHECK(o.external_process_timeout == 3.0);
+}
+
+TEST_CASE("check_options: the defaults break no rule") {
+    CHECK(rule_broken(Options()) == "");
+}
+
+TEST_CASE("check_options: --agents, when given, is 1 to 10000") {
+    const std::string range = "--agents must be a number of agents from 1 to 10000";
+    CHECK(rule_broken(Options(), true) == range);  // --agents 0
+    CHECK(rule_broken(options_with([](Options& o) { o.agents = 10'001; }), true) == range);
+    CHECK(rule_broken(options_with([](Options& o) { o.agents = 1; }), true) == "");
+    CHECK(rule_broken(options_with([](Options& o) { o.agents = 10'000; }), true) == "");
+}
+
+TEST_CASE("check_options: the observers and their timeout") {
+    CHECK(rule_broken(options_with([](Options& o) { o.observers.assign(17, "irc"); })) ==
+          "a run may name at most 16 observers");
+    CHECK(rule_broken(options_with([](Options& o) { o.observers.assign(16, "irc"); })) == "");
+    const std::string timeout = "--observer-timeout must be a number of seconds > 0, at most 3600";
+    for (const double t : {0.0, -1.0, 3600.5, std::nan("")}) {
+        CAPTURE(t);
+        CHECK(rule_broken(options_with([t](Options& o) { o.observer_timeout = t; })) == timeout);
+    }
+    CHECK(rule_broken(options_with([](Options& o) { o.observer_timeout = 3600; })) == "");
+}
+
+TEST_CASE("check_options: the cluster's modes exclude each other") {
+    CHECK(rule_broken(options_with([](Options& o) {
+                          o.agents = 2;
+                          o.attach = true;
+                      }),
+                      true) == "--agents and --attach cannot be used together");
+    CHECK(rule_broken(options_with([](Options& o) {
+              o.health_check = true;
+              o.ping_broker = true;
+          })) == "--health-check and --ping-broker cannot be used together");
+    CHECK(rule_broken(options_with([](Options& o) {
+              o.purge_broker = true;
+              o.list_module = "m";
+          })) == "--purge-broker and --list cannot be used together");
+    CHECK(rule_broken(options_with([](Options& o) {
+                          o.agents = 2;
+                          o.list_module = "m";
+                      }),
+                      true) == "--agents and --list cannot be used together");
+}
+
+TEST_CASE("check_options: a mode that starts no run refuses what only a run uses") {
+    CHECK(rule_broken(options_with([](Options& o) {
+              o.attach = true;
+              o.fqn = "m.C.t";
+          })) == "--attach takes no test (m.C.t)");
+    CHECK(rule_broken(options_with([](Options& o) {
+              o.ping_broker = true;
+              o.detach = true;
+          })) == "--ping-broker and --detach cannot be used together");
+    CHECK(rule_broken(options_with([](Options& o) {
+              o.health_check = true;
+              o.include_files = {"data"};
+          })) == "--health-check and --include-file cannot be used together");
+    CHECK(rule_broken(options_with([](Options& o) {
+              o.purge_broker = true;
+              o.observers = {"irc"};
+          })) == "--purge-broker and --observer cannot be used together");
+    // A distributed run takes them all.
+    CHECK(rule_broken(options_with([](Options& o) {
+                          o.agents = 3;
+                          o.fqn = "m.C.t";
+                          o.detach = true;
+                          o.include_files = {"data"};
+                          o.observers = {"irc"};
+                      }),
+                      true) == "");
+}
+
+TEST_CASE("check_options: --external-process-timeout is 0 to 86400 seconds") {
+    const std::string range = "--external-process-timeout must be a number of seconds > 0, at most 86400";
+    for (const double t : {0.0, -2.0, 86400.5, std::nan("")}) {
+        CAPTURE(t);
+        CHECK(rule_broken(options_with([t](Options& o) { o.external_process_timeout = t; })) == range);
+    }
+    CHECK(rule_broken(options_with([](Options& o) { o.external_process_timeout = 86400; })) == "");
+}
+
+TEST_CASE("check_options: --zmq-receiver goes with agent mode or an external runner, not --agents") {
+    CHECK(rule_broken(options_with([](Options& o) { o.agent_id = "a"; })) ==
+          "--agent-id is agent mode (what loads-agent starts): --zmq-receiver must say where the figures go");
+    CHECK(rule_broken(options_with([](Options& o) { o.zmq_receiver = "ipc:///tmp/x"; })) ==
+          "--zmq-receiver is the external runners' endpoint: it goes with --test-runner");
+    CHECK(rule_broken(options_with([](Options& o) {
+                          o.zmq_receiver = "ipc:///tmp/x";
+                          o.test_runner = "x";
+                          o.agents = 2;
+                      }),
+                      true) ==
+          "--zmq-receiver cannot be chosen for a distributed run: each agent's runner has its own");
+    CHECK(rule_broken(options_with([](Options& o) {
+              o.zmq_receiver = "ipc:///tmp/x";
+              o.test_runner = "x";
+          })) == "");
+    CHECK(rule_broken(options_with([](Options& o) {
+                          o.zmq_receiver = "ipc:///tmp/x";
+                          o.agent_id = "a";
+                          o.agents = 2;
+                      }),
+                      true) == "");
+}
+
+TEST_CASE("check_options: the first rule broken is the one told") {
+    const Options o = options_with([](Options& x) {
+        x.observers.assign(17, "irc");
+        x.observer_timeout = 0;
+        x.attach = true;
+        x.ping_broker = true;
+        x.agent_id = "a";
+    });
+    CHECK(rule_broken(o) == "a run may name at most 16 observers");
+    CHECK(rule_broken(options_with([](Options& x) {
+              x.observer_timeout = 0;
+              x.attach = true;
+              x.ping_broker = true;
+          })) == "--observer-timeout must be a number of seconds > 0, at most 3600");
+    CHECK(rule_broken(options_with([](Options& x) {
+              x.attach = true;
+              x.ping_broker = true;
+              x.external_process_timeout = 0;
+          })) == "--attach and --ping-broker cannot be used together");
+}
+
+TEST_CASE("parse_options applies check_options to what it read") {
+    CHECK(usage_error_of({"--agents", "0", "m.C.t"}) ==
+          "--agents must be a number of agents from 1 to 10000");
+    CHECK(usage_error_of({"--attach", "--ping-broker"}) ==
+          "--attach and --ping-broker cannot be used together");
+    // --check-cluster is --health-check before the rules are checked.
+    CHECK(usage_error_of({"--check-cluster", "--purge-broker"}) ==
+          "--health-check and --purge-broker cannot be used together");
 }

@@ -14,8 +14,8 @@
 #include "cluster/broker/agent_registry.hpp"
 #include "cluster/broker/run_store.hpp"
 #include "cluster/broker_client.hpp"
+#include "cluster/run_request.hpp"
 #include "cluster/zmq_message.hpp"
-#include "plugins/observer_plugin.hpp"
 #include "results/stats_codec.hpp"
 
 namespace loads::host {
@@ -30,8 +30,6 @@ namespace fs = std::filesystem;
 constexpr std::size_t k_max_json = 256 * 1024;
 // How often silent agents are looked for and runs waiting for figures are re-checked.
 constexpr auto k_check_period = std::chrono::milliseconds(250);
-// The most agents one run may ask for: a bound on what one request can make the broker do.
-constexpr std::int64_t k_max_agents_per_run = 10'000;
 // The most runs one agent may say it is busy with (an agent runs one at a time, a few while
 // orphans stop): a bound on what one beat can make the broker do.
 constexpr std::size_t k_max_runs_per_agent = 64;
@@ -116,7 +114,23 @@ struct Broker::State {
     /// The registered agents, by id (PING's "agents", LIST's result).
     void write_registry(JsonWriter& w) const;
     Reply ping() const;
+    /// CTRL_RUN, in steps: the request read, its run id claimed, its agents reserved, the run
+    /// stored, the order sent to each agent, the reply.
     Reply start_run(const JsonValue& request, const ZmqMessage& m);
+    /// Names the run if the runner did not; else "" when the id is free, or why it cannot be used.
+    std::string claim_run_id(std::string& run_id);
+    /// Reserves the agents `wanted` asks for into `picked`; "" or why they cannot be had.
+    std::string reserve_agents(const RunRequest& wanted, std::vector<std::string>& picked);
+    std::vector<RunAgent> new_members(const std::vector<std::string>& picked, double now) const;
+    /// Records the run as running in the database; "" or why it cannot be.
+    std::string store_new_run(const RunDescription& description, const std::vector<RunAgent>& members);
+    /// Sends the run's order (and its files, the attachment of `m`) to every picked agent; one
+    /// that cannot be reached has failed its part.
+    void dispatch_run(ActiveRun& run, const std::string& args_json, const std::vector<std::string>& picked,
+                      const ZmqMessage& m);
+    bool send_run_order(const std::string& agent_id, const std::string& order,
+                        const std::shared_ptr<const std::string>& archive);
+    static Reply run_started_reply(const std::string& run_id, const std::vector<std::string>& picked);
     Reply list_runs() const;
     Reply stop_run(const JsonValue& request);
     Reply get_run(const JsonValue& request);
@@ -400,89 +414,68 @@ Reply Broker::State::ping() const {
 }
 
 Reply Broker::State::start_run(const JsonValue& request, const ZmqMessage& m) {
-    const auto wanted = request.int_at("agents");
-    if (!wanted || *wanted < 1 || *wanted > k_max_agents_per_run) {
-        return error_reply("\"agents\" must be a number of agents from 1 to " +
-                           std::to_string(k_max_agents_per_run));
+    RunRequest wanted;
+    // on_frontend took [client id, "", json]: what follows is attached.
+    if (const std::string refused = parse_run_request(request, m.size() - 3, wanted); !refused.empty()) {
+        return error_reply(refused);
     }
-    const JsonValue* args = request.find("args");
-    if (args == nullptr || !args->is_object() || !args->string_at("fqn") || args->string_at("fqn")->empty()) {
-        return error_reply("\"args\" must be an object naming the test (\"fqn\")");
+    if (const std::string refused = claim_run_id(wanted.run_id); !refused.empty()) {
+        return error_reply(refused);
     }
-    std::vector<std::string> observers;
-    if (const JsonValue* list = request.find("observers")) {
-        const auto* items = list->as_array();
-        if (items == nullptr) {
-            return error_reply("\"observers\" must be a list of names");
-        }
-        for (const auto& o : *items) {
-            // Names become file and plugin names where the observers run: nothing but an
-            // observer's name ([a-z0-9_]) gets that far.
-            const auto name = o.as_string();
-            if (!name || !valid_plugin_name(*name)) {
-                return error_reply("\"observers\" must be a list of observer names (a-z, 0-9, '_')");
-            }
-            if (std::find(observers.begin(), observers.end(), *name) == observers.end()) {
-                observers.emplace_back(*name);
-            }
-        }
-        if (observers.size() > k_max_observers) {
-            return error_reply("a run may name at most " + std::to_string(k_max_observers) + " observers");
-        }
-    }
-    std::map<std::string, std::string> observer_values;
-    if (const JsonValue* given = request.find("observer_options")) {
-        const auto* values = given->as_object();
-        if (values == nullptr) {
-            return error_reply("\"observer_options\" must be an object of strings");
-        }
-        for (const auto& [key, value] : *values) {
-            if (!value.as_string() || !key.starts_with("observer-")) {
-                return error_reply("\"observer_options\" must map observer-* options to strings");
-            }
-            observer_values[key] = std::string(*value.as_string());
-        }
-    }
-    double observer_timeout = 30;
-    if (const JsonValue* given = request.find("observer_timeout")) {
-        const auto t = given->as_number();
-        if (!t || !(*t > 0) || *t > 3600) {
-            return error_reply("\"observer_timeout\" must be a number of seconds > 0, at most 3600");
-        }
-        observer_timeout = *t;
-    }
-    if (m.size() > 4) {
-        return error_reply("a run takes at most one attachment (its files)");
-    }
-    // A runner may name the run itself, so it can subscribe to the run's figures before it starts.
-    std::string run_id = new_run_id();
-    if (const JsonValue* given = request.find("run_id"); given != nullptr) {
-        const auto id = given->as_string();
-        if (!id || !plausible_run_id(*id)) {
-            return error_reply("\"run_id\" must be 1 to 64 letters, digits or '-'");
-        }
-        run_id = std::string(*id);
-        bool taken = runs.count(run_id) != 0;
-        try {
-            taken = taken || store->find_run(run_id).has_value();
-        } catch (const StoreError& e) {
-            return error_reply(std::string("the broker cannot read its database: ") + e.what());
-        }
-        if (taken) {
-            return error_reply("run id " + run_id + " is taken");
-        }
-    }
-    const std::size_t registered = agents.agents().size();
-    const std::size_t idle = agents.idle_count();
-    const std::vector<std::string> picked = agents.reserve(static_cast<std::size_t>(*wanted), run_id);
-    if (picked.empty()) {
-        return error_reply("not enough agents: asked " + std::to_string(*wanted) + ", " +
-                           std::to_string(idle) + " available (" + std::to_string(registered) +
-                           " registered, " + std::to_string(registered - idle) + " busy)");
+    std::vector<std::string> picked;
+    if (const std::string refused = reserve_agents(wanted, picked); !refused.empty()) {
+        return error_reply(refused);
     }
     const double now = epoch_now();
-    RunDescription description{run_id, std::string(*args->string_at("fqn")), args->dump(),    observers,
-                               now,    std::move(observer_values),           observer_timeout};
+    RunDescription description{wanted.run_id,          wanted.fqn, wanted.args_json,
+                               wanted.observers,       now,        std::move(wanted.observer_values),
+                               wanted.observer_timeout};
+    const std::vector<RunAgent> members = new_members(picked, now);
+    if (const std::string refused = store_new_run(description, members); !refused.empty()) {
+        for (const auto& id : picked) {
+            agents.release(id);
+        }
+        return error_reply(refused);
+    }
+    auto run = std::make_unique<ActiveRun>(std::move(description), members);
+    ActiveRun& r = *run;
+    runs[wanted.run_id] = std::move(run);
+    dispatch_run(r, wanted.args_json, picked, m);
+    log_info("run " + r.id() + " started on " + std::to_string(picked.size()) +
+             " agent(s): " + log_text(r.description().fqn));
+    Reply reply = run_started_reply(r.id(), picked);
+    after_change(r);  // an agent that could not be reached is already failed; this may end the run
+    return reply;
+}
+
+std::string Broker::State::claim_run_id(std::string& run_id) {
+    if (run_id.empty()) {
+        run_id = new_run_id();
+        return {};
+    }
+    bool taken = runs.count(run_id) != 0;
+    try {
+        taken = taken || store->find_run(run_id).has_value();
+    } catch (const StoreError& e) {
+        return std::string("the broker cannot read its database: ") + e.what();
+    }
+    return taken ? "run id " + run_id + " is taken" : std::string();
+}
+
+std::string Broker::State::reserve_agents(const RunRequest& wanted, std::vector<std::string>& picked) {
+    // Counted before reserving: the refusal describes the registry the request found.
+    const std::size_t registered = agents.agents().size();
+    const std::size_t idle = agents.idle_count();
+    picked = agents.reserve(wanted.agents, wanted.run_id);
+    if (!picked.empty()) {
+        return {};
+    }
+    return "not enough agents: asked " + std::to_string(wanted.agents) + ", " + std::to_string(idle) +
+           " available (" + std::to_string(registered) + " registered, " + std::to_string(registered - idle) +
+           " busy)";
+}
+
+std::vector<RunAgent> Broker::State::new_members(const std::vector<std::string>& picked, double now) const {
     std::vector<RunAgent> members;
     for (const auto& id : picked) {
         const AgentEntry* entry = agents.find(id);
@@ -493,62 +486,69 @@ Reply Broker::State::start_run(const JsonValue& request, const ZmqMessage& m) {
         a.changed_at = now;
         members.push_back(std::move(a));
     }
-    StoredRun record{
-        run_id, description.fqn, description.options_json, observers, now, std::nullopt, "running", {}};
+    return members;
+}
+
+std::string Broker::State::store_new_run(const RunDescription& d, const std::vector<RunAgent>& members) {
+    StoredRun record{d.run_id, d.fqn, d.options_json, d.observers, d.started, std::nullopt, "running", {}};
     for (const auto& a : members) {
         record.agents.push_back(stored(a));
     }
     try {
         store->begin_run(record);
     } catch (const StoreError& e) {
-        for (const auto& id : picked) {
-            agents.release(id);
-        }
-        return error_reply(std::string("the broker cannot store the run: ") + e.what());
+        return std::string("the broker cannot store the run: ") + e.what();
     }
-    auto run = std::make_unique<ActiveRun>(std::move(description), members);
-    ActiveRun& r = *run;
-    runs[run_id] = std::move(run);
+    return {};
+}
 
+void Broker::State::dispatch_run(ActiveRun& run, const std::string& args_json,
+                                 const std::vector<std::string>& picked, const ZmqMessage& m) {
     JsonWriter w;
     w.begin_object()
         .member("command", "RUN")
-        .member("run_id", run_id)
+        .member("run_id", run.id())
         .key("args")
-        .raw(args->dump())
+        .raw(args_json)
         .end_object();
     const std::string order = w.take();
+    // One copy of the files, shared by every agent's message.
     std::shared_ptr<const std::string> archive;
     if (m.size() == 4) {
         archive = std::make_shared<const std::string>(m.view(3));
     }
     for (const auto& id : picked) {
-        bool sent = false;
-        try {
-            sent = backend.send(zmq::buffer(id), zmq::send_flags::sndmore | zmq::send_flags::dontwait)
-                       .has_value();
-            if (sent) {
-                backend.send(zmq::buffer(order), archive ? zmq::send_flags::sndmore : zmq::send_flags::none);
-                if (archive) {
-                    backend.send(shared_frame(archive), zmq::send_flags::none);
-                }
-            }
-        } catch (const zmq::error_t&) {
-            sent = false;
-        }
-        if (!sent) {
-            r.agent_failed(id, "the broker cannot reach it", epoch_now());
+        if (!send_run_order(id, order, archive)) {
+            run.agent_failed(id, "the broker cannot reach it", epoch_now());
         }
     }
-    log_info("run " + run_id + " started on " + std::to_string(picked.size()) +
-             " agent(s): " + log_text(r.description().fqn));
+}
+
+bool Broker::State::send_run_order(const std::string& agent_id, const std::string& order,
+                                   const std::shared_ptr<const std::string>& archive) {
+    try {
+        // An agent whose queue is full is not waited for (one thread serves everyone): its part
+        // fails.
+        if (!backend.send(zmq::buffer(agent_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+            return false;
+        }
+        backend.send(zmq::buffer(order), archive ? zmq::send_flags::sndmore : zmq::send_flags::none);
+        if (archive) {
+            backend.send(shared_frame(archive), zmq::send_flags::none);
+        }
+        return true;
+    } catch (const zmq::error_t&) {
+        return false;
+    }
+}
+
+Reply Broker::State::run_started_reply(const std::string& run_id, const std::vector<std::string>& picked) {
     JsonWriter result;
     result.begin_object().member("run_id", run_id).key("agents").begin_array();
     for (const auto& id : picked) {
         result.value(id);
     }
     result.end_array().end_object();
-    after_change(r);  // an agent that could not be reached is already failed
     return {"result", result.take(), {}};
 }
 
