@@ -22,6 +22,10 @@ std::string grouped(std::int64_t n);
 /// Microseconds as milliseconds with a precision that suits the value: "0.412 ms", "12.4 ms",
 /// "1,250 ms".
 std::string millis(double micros);
+/// The same for a latency in whole microseconds (exact as a double: latencies stay far below 2^53).
+inline std::string millis(std::uint64_t micros) {
+    return millis(static_cast<double>(micros));
+}
 
 /// "2024-05-01 12:00:03 UTC" for microseconds since the Unix epoch.
 std::string utc_time(std::int64_t micros);

@@ -151,7 +151,7 @@ std::string totals(const loads_stats& t, double elapsed) {
     }
     out += "</div>\n<div class=\"tiles\">\n";
     const loads_latency& l = t.latency;
-    const auto ms = [&](double us) { return l.count > 0 ? millis(us) : std::string("–"); };
+    const auto ms = [&](auto us) { return l.count > 0 ? millis(us) : std::string("–"); };
     out += tile("Mean latency", ms(mean_us(l)));
     out += tile("p50", ms(l.p50_us));
     out += tile("p90", ms(l.p90_us));

@@ -45,8 +45,8 @@ void accept_loop(tcp::acceptor& acceptor, boost::asio::ssl::context* tls, const 
         }
         const auto strand = socket.get_executor();
         auto serve = [socket = std::move(socket), tls, &router,
-                      &stats](boost::asio::yield_context yield) mutable {
-            serve_http_connection(std::move(socket), tls, router, stats, yield);
+                      &stats](boost::asio::yield_context connection_yield) mutable {
+            serve_http_connection(std::move(socket), tls, router, stats, connection_yield);
         };
         // Refused only when the server is stopping: the socket then closes unanswered.
         group.spawn(strand, std::move(serve));
