@@ -18,6 +18,7 @@
 #include <boost/beast/http/error.hpp>
 
 #include "base/abi_strings.hpp"
+#include "http/connector.hpp"
 #include "http/text.hpp"
 
 namespace loads::host {
@@ -337,10 +338,13 @@ boost::system::error_code HttpSession::resolve(const Url& url, DnsCache::Results
     return asio::error::operation_aborted;
 }
 
-int32_t HttpSession::connect(const Url& url, TcpSocket& socket, TlsStream* tls,
-                             std::chrono::milliseconds timeout, Yield& yield) {
-    beast::error_code ec;
-    WatchedStep step(*this, socket, timeout);
+// Gets `socket` connected to one of `url`'s addresses (or hands that to the connector). A name
+// that does not resolve is LOADS_HTTP_DNS, with the error set; any other failure is left in `ec`.
+int32_t HttpSession::reach(const Url& url, TcpSocket& socket, beast::error_code& ec, Yield& yield) {
+    if (m_settings.connector) {
+        ec = m_settings.connector->connect(url, socket, yield);
+        return LOADS_HTTP_OK;
+    }
     DnsCache::Results endpoints;
     if (is_localhost(url.host)) {
         // RFC 6761: localhost is the loopback interface, whatever /etc/hosts or DNS say (and
@@ -350,13 +354,23 @@ int32_t HttpSession::connect(const Url& url, TcpSocket& socket, TlsStream* tls,
     } else if (!m_dns.find(url.endpoint, endpoints)) {
         ec = resolve(url, endpoints, yield);
         if (!m_cancelled && !m_timed_out && ec) {
-            step.finish();
             return set_error(LOADS_HTTP_DNS, "cannot resolve " + url.host + ": " + ec.message());
         }
     }
     spread(endpoints, m_address_turn++);
     if (!m_cancelled && !m_timed_out) {
         asio::async_connect(socket, endpoints, suspend(yield, ec));
+    }
+    return LOADS_HTTP_OK;
+}
+
+int32_t HttpSession::connect(const Url& url, TcpSocket& socket, TlsStream* tls,
+                             std::chrono::milliseconds timeout, Yield& yield) {
+    beast::error_code ec;
+    WatchedStep step(*this, socket, timeout);
+    if (const int32_t rc = reach(url, socket, ec, yield); rc != LOADS_HTTP_OK) {
+        step.finish();
+        return rc;
     }
     if (!ec && tls != nullptr && !m_cancelled && !m_timed_out) {
         socket.set_option(tcp::no_delay(true), ec);

@@ -103,6 +103,7 @@ private:
     Connection& connection_for(const Url& url);
     int32_t open(Connection& c, const Url& url, bool verify, Yield& yield);
     boost::system::error_code resolve(const Url& url, DnsCache::Results& endpoints, Yield& yield);
+    int32_t reach(const Url& url, TcpSocket& socket, boost::beast::error_code& ec, Yield& yield);
     template <class Stream>
     Outcome exchange(Stream& stream, Connection& c, bool reused, bool is_head, boost::beast::error_code& ec,
                      Yield& yield);

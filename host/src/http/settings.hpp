@@ -7,6 +7,7 @@
 
 namespace loads::host {
 
+class Connector;
 class TlsClient;
 
 struct HttpSettings {
@@ -16,6 +17,9 @@ struct HttpSettings {
     std::string user_agent = "loads/" LOADS_VERSION;
     /// The TLS contexts (--insecure, --ca-file); null means verification on, the system's CAs.
     std::shared_ptr<TlsClient> tls;
+    /// Null: connect by resolving the host and opening TCP (every run). Unit tests put an
+    /// in-memory peer here (see http/connector.hpp).
+    std::shared_ptr<Connector> connector;
 };
 
 }  // namespace loads::host
