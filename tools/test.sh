@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite: installs the Debian packages it needs, then builds and runs every test
-# twice — once in the `dev` preset (warnings as errors) and once under AddressSanitizer +
-# UndefinedBehaviorSanitizer (`asan` preset).
+# three times — in the `dev` preset (warnings as errors), under AddressSanitizer +
+# UndefinedBehaviorSanitizer (`asan` preset) and under ThreadSanitizer (`tsan` preset).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 tools/install-deps.sh --test
-for preset in dev asan; do
+for preset in dev asan tsan; do
     echo "== $preset: configure and build"
     cmake --preset "$preset" >/dev/null
     cmake --build --preset "$preset"

@@ -24,6 +24,9 @@ RUNNER = env_path("LOADS_RUNNER")
 SAMPLE_SERVER = env_path("LOADS_SAMPLE_SERVER")
 LIB_DIR = env_path("LOADS_LIB_DIR")
 FIXTURE_DIR = env_path("LOADS_FIXTURE_DIR")
+# "thread" in the tsan preset's tests (CMakePresets.json), where a few limits of ThreadSanitizer's
+# own apply; empty elsewhere.
+SANITIZER = os.environ.get("LOADS_TEST_SANITIZER", "")
 
 
 class Server:

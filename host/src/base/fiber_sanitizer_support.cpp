@@ -1,7 +1,9 @@
-// ASan builds only. Debian's libboost_context is built with the fcontext back end, which does not
-// tell AddressSanitizer about stack switches. ASan builds select the header-only ucontext back
-// end instead (BOOST_USE_UCONTEXT + BOOST_USE_ASAN), whose one out-of-line piece — the pointer to
-// the activation record running on this thread — the library does not ship. It is defined here.
+// Sanitizer builds only (ASan and TSan). Debian's libboost_context is built with the fcontext back
+// end, which does not tell the sanitizers about stack switches: ASan then reports false stack
+// errors and TSan loses track of which coroutine runs. Sanitizer builds select the header-only
+// ucontext back end instead (BOOST_USE_UCONTEXT + BOOST_USE_ASAN or BOOST_USE_TSAN), whose one
+// out-of-line piece — the pointer to the activation record running on this thread — the library
+// does not ship. It is defined here.
 #include <boost/context/fiber.hpp>
 
 #include <memory>
