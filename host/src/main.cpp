@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -164,10 +165,10 @@ ExternalPlan external_plan(const Options& options, const Fqn& fqn, const std::st
     return p;
 }
 
-int run(const std::vector<std::string>& args) {
-    // 1. What was asked.
-    const Options options = parse_options(args);
-    if (options.help || args.empty()) {
+// Help, the version, a module's listing and the cluster's modes: every command line that runs no
+// test on this machine. @return its exit status, or nothing when the test runs here.
+std::optional<int> run_elsewhere_or_answer(const Options& options, bool no_arguments) {
+    if (options.help || no_arguments) {
         std::cout << usage_text(options.output_plugins, options.observer_plugins);
         return 0;
     }
@@ -178,7 +179,6 @@ int run(const std::vector<std::string>& args) {
     if (!options.list_module.empty()) {
         return list_module(options);
     }
-    // The cluster's modes: the broker's commands, then runs on its agents.
     if (options.ping_broker) {
         return ping_broker(options, std::cout);
     }
@@ -194,6 +194,11 @@ int run(const std::vector<std::string>& args) {
         std::signal(SIGTERM, on_signal);
         return run_on_cluster(options, hub, g_interrupted, g_signal, std::cin, std::cout);
     }
+    return std::nullopt;
+}
+
+// What only a distributed run or another tool takes, and a run without a test. @throws UsageError.
+void refuse_what_a_local_run_cannot_do(const Options& options) {
     for (const auto& [given, what] : {std::pair{options.detach, "--detach"},
                                       std::pair{!options.include_files.empty(), "--include-file"}}) {
         if (given) {
@@ -206,34 +211,65 @@ int run(const std::vector<std::string>& args) {
     if (options.fqn.empty()) {
         throw UsageError("no test given: expected module.Class.test (see --help)");
     }
-    // Agent mode: the runner loads-agent started for its part of a distributed run.
-    const bool agent_mode = !options.agent_id.empty();
-    const std::string run_id = agent_mode ? options.run_id : new_run_id();
+}
+
+// The test a local run executes: the plugin's, kept loaded until the process exits, or the
+// external runner's command and the socket its processes report to.
+struct LocalTest {
+    Fqn fqn;
+    RunPlan plan;
+    std::shared_ptr<PluginModule> module;
+    std::unique_ptr<ExternalEngine> external;
+};
+
+LocalTest load_test(const Options& options, const std::string& run_id) {
     const bool external = !options.test_runner.empty();
     RunPlan plan = make_plan(options, /*with_tls=*/!external);
-    const Fqn fqn = external ? external_test_name(options.fqn) : parse_fqn(options.fqn);
-    plan.fqn = fqn.str();
-
-    // 2. The plugin, kept loaded until the process exits; or the external runner's command and
-    // the socket its processes report to.
-    std::shared_ptr<PluginModule> module;
-    std::unique_ptr<ExternalEngine> external_engine;
+    Fqn fqn = external ? external_test_name(options.fqn) : parse_fqn(options.fqn);
+    LocalTest t{std::move(fqn), std::move(plan), nullptr, nullptr};
+    t.plan.fqn = t.fqn.str();
     if (external) {
-        external_engine = std::make_unique<ExternalEngine>(external_plan(options, fqn, run_id), std::cerr);
+        t.external = std::make_unique<ExternalEngine>(external_plan(options, t.fqn, run_id), std::cerr);
     } else {
-        module = PluginModule::load(find_module(fqn.module, module_search_path(options.test_dir)));
-        plan.test = module->resolve(fqn);
+        t.module = PluginModule::load(find_module(t.fqn.module, module_search_path(options.test_dir)));
+        t.plan.test = t.module->resolve(t.fqn);
     }
+    return t;
+}
 
-    // 3. Room for every user's socket.
+// Room for every user's socket at the busiest cycle, and the crash report armed.
+void prepare_process(const RunPlan& plan) {
     std::uint64_t peak_users = 0;
     for (auto u : plan.users) {
         peak_users = std::max<std::uint64_t>(peak_users, u);
     }
     ensure_fd_limit(peak_users);
     install_crash_report(plan.stack_size / 1024);
+}
 
-    // 4. Outputs, then the run itself.
+// The seed's rule — any failure or error makes the run fail — then an output that could not
+// write (5) and an interruption (130) override it.
+int exit_status(const RunReport& report, const std::vector<std::string>& output_problems) {
+    int status = report.stats.failures() + report.stats.errors() > 0 ? 1 : 0;
+    if (!output_problems.empty()) {
+        status = 5;
+    }
+    if (report.interrupted) {
+        std::cerr << "loads-runner: interrupted; the summary covers the tests that finished\n";
+        status = 130;
+    }
+    return status;
+}
+
+// A run on this machine: outputs, the run, every report written (even after a Ctrl-C: nothing
+// measured is lost), the observers told.
+int run_here(const Options& options) {
+    // Agent mode: the runner loads-agent started for its part of a distributed run.
+    const bool agent_mode = !options.agent_id.empty();
+    const std::string run_id = agent_mode ? options.run_id : new_run_id();
+    LocalTest test = load_test(options, run_id);
+    prepare_process(test.plan);
+
     OutputHub hub;
     create_outputs(options, hub);
     std::signal(SIGINT, on_signal);
@@ -245,15 +281,15 @@ int run(const std::vector<std::string>& args) {
         relay = std::make_unique<ResultRelay>(hub, options.zmq_receiver, options.run_id, options.agent_id);
     }
     RunListener& listener = relay ? static_cast<RunListener&>(*relay) : hub;
-    hub.start(std::make_shared<const RunInfo>(fqn, plan, std::chrono::system_clock::now(), options.all));
-    RunReport report = external_engine ? external_engine->run(plan, listener, g_interrupted)
-                                       : engine.run(plan, listener, g_interrupted);
-    report.fqn = fqn.str();
+    hub.start(
+        std::make_shared<const RunInfo>(test.fqn, test.plan, std::chrono::system_clock::now(), options.all));
+    RunReport report = test.external ? test.external->run(test.plan, listener, g_interrupted)
+                                     : engine.run(test.plan, listener, g_interrupted);
+    report.fqn = test.fqn.str();
     RunStats last_interval =
-        external_engine ? external_engine->take_last_interval() : engine.take_last_interval();
+        test.external ? test.external->take_last_interval() : engine.take_last_interval();
     const bool relayed = !relay || relay->send_final(last_interval, report);
 
-    // 5. Every output writes its report, even after a Ctrl-C: nothing measured is lost.
     std::vector<std::string> output_problems = hub.finish(report, std::move(last_interval));
     if (!relayed) {
         output_problems.push_back("the figures could not be sent to " + options.zmq_receiver);
@@ -265,16 +301,7 @@ int run(const std::vector<std::string>& args) {
     if (!relay) {
         tell_observers(options, report, run_id);
     }
-
-    // 6. The seed's rule: any failure or error makes the run fail.
-    int status = report.stats.failures() + report.stats.errors() > 0 ? 1 : 0;
-    if (!output_problems.empty()) {
-        status = 5;
-    }
-    if (report.interrupted) {
-        std::cerr << "loads-runner: interrupted; the summary covers the tests that finished\n";
-        status = 130;
-    }
+    const int status = exit_status(report, output_problems);
     if (report.abandoned_workers > 0) {
         // Their threads still run test code: leave without unwinding anything they may touch.
         std::cerr << "loads-runner: some virtual users did not stop when cancelled (does a test catch "
@@ -284,6 +311,15 @@ int run(const std::vector<std::string>& args) {
         std::_Exit(status == 0 ? 1 : status);
     }
     return status;
+}
+
+int run(const std::vector<std::string>& args) {
+    const Options options = parse_options(args);
+    if (const auto status = run_elsewhere_or_answer(options, args.empty())) {
+        return *status;
+    }
+    refuse_what_a_local_run_cannot_do(options);
+    return run_here(options);
 }
 
 }  // namespace
