@@ -3,7 +3,12 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
 
+#include "engine/cycle_state.hpp"
 #include "engine/run_plan.hpp"
 #include "http/dns_cache.hpp"
 #include "results/aggregator.hpp"
@@ -11,6 +16,8 @@
 #include "results/run_report.hpp"
 
 namespace loads::host {
+
+class Worker;
 
 class RunEngine {
 public:
@@ -24,8 +31,21 @@ public:
     RunStats take_last_interval() { return std::move(m_last_interval); }
 
 private:
+    struct Progress;
+    using Clock = std::chrono::steady_clock;
+
     /// Takes what the workers handed over into the total; returns it as the new interval.
     RunStats collect();
+    /// The cycle's workers, its users dealt out round-robin, every stack mapped, all started.
+    std::vector<std::unique_ptr<Worker>> start_workers(const RunPlan& plan, CycleState& state,
+                                                       std::uint32_t users, RunListener& listener);
+    /// Polls the cycle's workers until they are done (or abandoned), cancelling at the grace
+    /// period's end or an interrupt, reporting progress and refreshes meanwhile.
+    void wait_for_cycle(const RunPlan& plan, CycleState& state, std::vector<std::unique_ptr<Worker>>& workers,
+                        Progress& progress, RunListener& listener, const std::atomic<bool>& interrupt,
+                        bool& interrupted);
+    void report_progress(const RunPlan& plan, const std::vector<std::unique_ptr<Worker>>& workers,
+                         Clock::time_point now, Progress& progress, RunListener& listener);
 
     RunStats m_total;
     RunStats m_last_interval;
