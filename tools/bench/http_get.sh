@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark: loads-runner against wrk, side by side, on the same nginx on loopback.
 #
-#   tools/bench/http_get.sh [--duration S] [--connections N] [--rounds R] [--no-build] [-- RUNNER ARGS]
+#   tools/bench/http_get.sh [--duration S] [--connections N] [--rounds R] [--no-build]
+#                           [--baseline BUILDDIR] [-- RUNNER ARGS]
+#
+# --baseline adds a third tool to every round: the loads-runner of another build (the build
+# directory of another checkout, e.g. the previous commit's build/release), reported as the ratio
+# loads/baseline — how a change is shown to leave throughput unchanged, side by side.
 #
 # Arguments after `--` go to loads-runner, e.g. `-- --output file --output-file-filename /dev/null`
 # to measure the cost of an output that takes every event.
@@ -19,6 +24,7 @@ duration=5
 connections=100
 rounds=7
 build=1
+baseline=""
 runner_args=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -26,8 +32,9 @@ while [[ $# -gt 0 ]]; do
         --connections) connections="$2"; shift 2 ;;
         --rounds) rounds="$2"; shift 2 ;;
         --no-build) build=0; shift ;;
+        --baseline) baseline="$2"; shift 2 ;;
         --) shift; runner_args=("$@"); break ;;
-        *) echo "usage: $0 [--duration S] [--connections N] [--rounds R] [--no-build] [-- RUNNER ARGS]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--duration S] [--connections N] [--rounds R] [--no-build] [--baseline BUILDDIR] [-- RUNNER ARGS]" >&2; exit 2 ;;
     esac
 done
 
@@ -38,6 +45,10 @@ if ((build)); then
 fi
 runner="$root/build/release/bin/loads-runner"
 libdir="$root/build/release/lib"
+if [[ -n "$baseline" && ! -x "$baseline/bin/loads-runner" ]]; then
+    echo "http_get.sh: no loads-runner in the baseline build $baseline/bin" >&2
+    exit 2
+fi
 
 work=$(mktemp -d)
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -69,20 +80,41 @@ url="http://127.0.0.1:$port/"
 
 median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
+# One loads-runner round: prints "<req/s> <hits> <failed tests>".
+loads_round() {
+    local out hits secs failed
+    out=$(LOADS_PATH="$2" taskset -c 1 "$1" bench.Bench.test_get --server-url "$url" --threads 1 \
+        -u "$connections" -d "$duration" ${runner_args[@]+"${runner_args[@]}"})
+    hits=$(awk '/^Hits:/ {print $2}' <<<"$out")
+    secs=$(awk '/^Duration:/ {print $2}' <<<"$out")
+    failed=$(awk '/^(Errors|Failures):/ {n += $2} END {print n + 0}' <<<"$out")
+    echo "$(awk -v h="$hits" -v s="$secs" 'BEGIN {printf "%.0f", h / s}') $hits $failed"
+}
+
 wrk_all=""
 loads_all=""
 ratios_all=""
+base_all=""
+base_ratios_all=""
 for round in $(seq "$rounds"); do
     wrk_out=$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" "$url")
     wrk_rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$wrk_out")
-
-    loads_out=$(LOADS_PATH="$libdir" taskset -c 1 "$runner" bench.Bench.test_get --server-url "$url" --threads 1 \
-        -u "$connections" -d "$duration" ${runner_args[@]+"${runner_args[@]}"})
-    hits=$(awk '/^Hits:/ {print $2}' <<<"$loads_out")
-    secs=$(awk '/^Duration:/ {print $2}' <<<"$loads_out")
-    failed=$(awk '/^(Errors|Failures):/ {n += $2} END {print n + 0}' <<<"$loads_out")
-    loads_rps=$(awk -v h="$hits" -v s="$secs" 'BEGIN {printf "%.0f", h / s}')
-    echo "round $round: wrk $wrk_rps req/s, loads-runner $loads_rps req/s ($hits hits, $failed failed tests)"
+    # With a baseline, the two builds take turns going first, so that neither always gets the
+    # later (or earlier) part of the VM's drift.
+    if [[ -n "$baseline" ]] && ((round % 2 == 0)); then
+        read -r base_rps base_hits base_failed < <(loads_round "$baseline/bin/loads-runner" "$baseline/lib")
+    fi
+    read -r loads_rps hits failed < <(loads_round "$runner" "$libdir")
+    line="round $round: wrk $wrk_rps req/s, loads-runner $loads_rps req/s ($hits hits, $failed failed tests)"
+    if [[ -n "$baseline" ]]; then
+        if ((round % 2 == 1)); then
+            read -r base_rps base_hits base_failed < <(loads_round "$baseline/bin/loads-runner" "$baseline/lib")
+        fi
+        line+=", baseline $base_rps req/s ($base_hits hits, $base_failed failed tests)"
+        base_all+="$base_rps"$'\n'
+        base_ratios_all+="$(awk -v l="$loads_rps" -v b="$base_rps" 'BEGIN {printf "%.3f", l / b}')"$'\n'
+    fi
+    echo "$line"
     wrk_all+="$wrk_rps"$'\n'
     loads_all+="$loads_rps"$'\n'
     ratios_all+="$(awk -v l="$loads_rps" -v w="$wrk_rps" 'BEGIN {printf "%.3f", l / w}')"$'\n'
@@ -95,6 +127,12 @@ echo "wrk -t1 -c$connections -d${duration}s (median of $rounds):                
 echo "loads-runner --threads 1 -u $connections -d $duration${runner_args[*]:+ ${runner_args[*]}} (median of $rounds): $loads_median req/s"
 awk -v l="$loads_median" -v w="$wrk_median" 'BEGIN {printf "ratio loads/wrk: %.2f\n", l / w}'
 echo "median of the rounds' own ratios: $(printf '%s' "$ratios_all" | median)"
+if [[ -n "$baseline" ]]; then
+    base_median=$(printf '%s' "$base_all" | median)
+    echo "baseline $baseline (median of $rounds): $base_median req/s"
+    awk -v l="$loads_median" -v b="$base_median" 'BEGIN {printf "ratio loads/baseline: %.3f\n", l / b}'
+    echo "median of the rounds' own loads/baseline ratios: $(printf '%s' "$base_ratios_all" | median)"
+fi
 read -r locust_rps locust_requests locust_seconds < <(/usr/bin/python3 "$root/tools/bench/locust_get.py" "$url" \
     "$connections" "$duration" 1)
 echo "Locust FastHttpUser, $connections users, $duration s (once): $locust_rps req/s ($locust_requests requests in $locust_seconds s)"
