@@ -83,18 +83,22 @@ class WebSockets(harness.ServerTestCase):
     def test_a_thousand_users_hold_a_socket_each_at_once(self):
         # Its own server, whose peak of connections only this run makes: each user leaves once the
         # peak shows all 1,000 sockets (and the users' 1,000 HTTP connections) open together.
+        # Under ThreadSanitizer (5 to 15 times slower, the sample server too) 1,000 users polling
+        # while others still connect can outlast the 30 s request timeout when the other ctest job
+        # is busy: there the same test runs with 250, which is about races, not scale.
+        users = 250 if harness.SANITIZER == "thread" else 1000
         server = harness.Server()
         try:
             # A generous connect timeout: under the sanitizers, with other tests running, 2,000
             # connections opening at once can meet SYN retries.
-            r = harness.run("web.Sockets.test_hold", "--server-url", server.url, "-u", "1000", "--connect-timeout", "60",
-                            timeout=240)
+            r = harness.run("web.Sockets.test_hold", "--server-url", server.url, "-u", str(users), "--connect-timeout",
+                            "60", timeout=240)
         finally:
             server.stop()
         self.assertRun(r, 0)
-        self.assertEqual(r.field("Success"), 1000, r.err)
-        self.assertEqual(r.field("Opened web sockets"), 1000)
-        self.assertEqual(r.field("Bytes received via web sockets "), 1000 * len("hellostill here"))
+        self.assertEqual(r.field("Success"), users, r.err)
+        self.assertEqual(r.field("Opened web sockets"), users)
+        self.assertEqual(r.field("Bytes received via web sockets "), users * len("hellostill here"))
 
 
 class RudeWebSocketServer(harness.LoopbackServer):
