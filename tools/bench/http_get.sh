@@ -84,7 +84,8 @@ median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (
 loads_round() {
     local out hits secs failed
     out=$(LOADS_PATH="$2" taskset -c 1 "$1" bench.Bench.test_get --server-url "$url" --threads 1 \
-        -u "$connections" -d "$duration" ${runner_args[@]+"${runner_args[@]}"})
+        -u "$connections" -d "$duration" ${runner_args[@]+"${runner_args[@]}"}) ||
+        { echo "http_get.sh: $1 failed (exit status $?)" >&2; exit 1; }
     hits=$(awk '/^Hits:/ {print $2}' <<<"$out")
     secs=$(awk '/^Duration:/ {print $2}' <<<"$out")
     failed=$(awk '/^(Errors|Failures):/ {n += $2} END {print n + 0}' <<<"$out")
@@ -102,13 +103,16 @@ for round in $(seq "$rounds"); do
     # With a baseline, the two builds take turns going first, so that neither always gets the
     # later (or earlier) part of the VM's drift.
     if [[ -n "$baseline" ]] && ((round % 2 == 0)); then
-        read -r base_rps base_hits base_failed < <(loads_round "$baseline/bin/loads-runner" "$baseline/lib")
+        result=$(loads_round "$baseline/bin/loads-runner" "$baseline/lib")  # set -e: a failed round stops here
+        read -r base_rps base_hits base_failed <<<"$result"
     fi
-    read -r loads_rps hits failed < <(loads_round "$runner" "$libdir")
+    result=$(loads_round "$runner" "$libdir")
+    read -r loads_rps hits failed <<<"$result"
     line="round $round: wrk $wrk_rps req/s, loads-runner $loads_rps req/s ($hits hits, $failed failed tests)"
     if [[ -n "$baseline" ]]; then
         if ((round % 2 == 1)); then
-            read -r base_rps base_hits base_failed < <(loads_round "$baseline/bin/loads-runner" "$baseline/lib")
+            result=$(loads_round "$baseline/bin/loads-runner" "$baseline/lib")
+            read -r base_rps base_hits base_failed <<<"$result"
         fi
         line+=", baseline $base_rps req/s ($base_hits hits, $base_failed failed tests)"
         base_all+="$base_rps"$'\n'

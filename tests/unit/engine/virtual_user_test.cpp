@@ -89,6 +89,10 @@ struct UserFixture : SessionFixture {
         VirtualUser& vu = user();
         run([&](Yield& yield) { vu.run(yield); });
     }
+    void stop_clients() override {
+        user().cancel();
+        SessionFixture::stop_clients();
+    }
     VirtualUser& user() {
         if (!m_user) {
             m_user = std::make_unique<VirtualUser>(context, plan, 0, 1);
@@ -157,6 +161,11 @@ TEST_CASE("a failure and an error are counted and described, and the user goes o
     CHECK(failure.kind == ProblemKind::failure);
     CHECK(failure.message == "200 != 500");
     CHECK(failure.location == "suite.cpp:12");
+    const auto& error = std::next(f.stats.problems().begin())->first;
+    CHECK(error.kind == ProblemKind::error);
+    CHECK(error.type == "std::runtime_error");
+    CHECK(error.message == "no such user");
+    CHECK(error.location.empty());
 }
 
 TEST_CASE("cancel() ends a test blocked on a request: it counts as cancelled and no other test starts") {

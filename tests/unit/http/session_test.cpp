@@ -115,6 +115,30 @@ TEST_CASE("a kept-alive connection the server closed is reopened and the GET sen
     CHECK(f.stats.hits() == 2);
 }
 
+TEST_CASE("a kept-alive connection that ends after taking a GET, before any reply, gets it resent once") {
+    SessionFixture f;
+    f.peers->expect([](StreamPeer& peer, Yield& yield) {
+        peer.read_request(yield);
+        peer.write(http_response(200, "OK", "first"), yield);
+        CHECK_FALSE(peer.read_request(yield).empty());  // taken, then the server goes away unanswered
+    });
+    f.peers->expect([](StreamPeer& peer, Yield& yield) {
+        peer.read_request(yield);
+        peer.write(http_response(200, "OK", "again"), yield);
+        peer.wait_for_close(yield);
+    });
+    Reply second;
+    f.run([&](Yield& yield) {
+        f.request("GET", "http://example.test/", yield);
+        second = f.request("GET", "http://example.test/", yield);
+        f.session().cancel();
+    });
+    REQUIRE(second.rc == LOADS_HTTP_OK);
+    CHECK(second.body == "again");
+    CHECK(f.peers->connections() == 2);
+    CHECK(f.stats.hits() == 2);
+}
+
 TEST_CASE("a POST whose connection died is not sent twice") {
     SessionFixture f;
     f.peers->expect([](StreamPeer& peer, Yield& yield) {
@@ -261,10 +285,12 @@ TEST_CASE("cancel() ends a request in progress at once with LOADS_HTTP_CANCELLED
         peer.wait_for_close(yield);
     });
     Reply r, after;
+    const auto started = std::chrono::steady_clock::now();
     f.run([&](Yield& yield) {
         r = f.request("GET", "http://example.test/", yield);
         after = f.request("GET", "http://example.test/", yield);
     });
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));  // not the 30 s timeout
     CHECK(r.rc == LOADS_HTTP_CANCELLED);
     CHECK(after.rc == LOADS_HTTP_CANCELLED);
     CHECK(f.peers->connections() == 1);

@@ -203,8 +203,8 @@ TEST_CASE("abort() drops the connection at once, without a close frame, and coun
         o.ws->abort();
         CHECK(receive(*o.ws, yield).rc == LOADS_WS_CLOSED);
     });
-    CHECK(server_saw);
-    CHECK(server_saw != websocket::error::closed);  // no closing handshake took place
+    // The connection simply ended: no closing handshake took place.
+    CHECK((server_saw == boost::asio::error::eof || server_saw == boost::asio::error::connection_reset));
     CHECK(f.stats.sockets_opened() == 1);
     CHECK(f.stats.sockets_closed() == 1);
 }

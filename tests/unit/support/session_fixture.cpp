@@ -42,13 +42,13 @@ Reply SessionFixture::request(std::string_view method, std::string_view url, hos
 
 void SessionFixture::run(std::function<void(host::Yield&)> client) {
     session();
-    bool done = false;
+    m_ticking = true;
     // The worker's watchdog timer, at its pace: deadlines are checked while anything runs.
     asio::spawn(
         io.get_executor(),
-        [this, &done](host::Yield yield) {
+        [this](host::Yield yield) {
             host::SteadyTimer tick(io);
-            while (!done) {
+            while (m_ticking) {
                 tick.expires_after(std::chrono::milliseconds(10));
                 tick.async_wait(yield);
                 watchdog.check(std::chrono::steady_clock::now());
@@ -59,13 +59,39 @@ void SessionFixture::run(std::function<void(host::Yield&)> client) {
                 std::rethrow_exception(e);
             }
         });
-    run_coroutine(io, [&](host::Yield& yield) {
-        struct StopTicker {
-            bool& done;
-            ~StopTicker() { done = true; }  // a failed check must not leave the ticker running
-        } stop{done};
-        client(yield);
-    });
+    try {
+        run_coroutine(io, [&](host::Yield& yield) {
+            struct StopTicker {
+                bool& ticking;
+                ~StopTicker() { ticking = false; }  // a failed check must not leave the ticker running
+            } stop{m_ticking};
+            client(yield);
+        });
+    } catch (...) {
+        const std::exception_ptr failure = std::current_exception();
+        end_suspended_coroutines();
+        std::rethrow_exception(failure);
+    }
+}
+
+void SessionFixture::stop_clients() {
+    session().cancel();
+}
+
+void SessionFixture::end_suspended_coroutines() {
+    m_ticking = false;
+    stop_clients();
+    peers->close_all();
+    io.restart();
+    // Each resumed coroutine runs to its end; further failed checks there only add to the report.
+    for (int rounds = 0; rounds < 100; ++rounds) {
+        try {
+            io.run();
+            return;
+        } catch (...) {
+            peers->close_all();
+        }
+    }
 }
 
 std::string http_response(int status, std::string_view reason, std::string_view body,

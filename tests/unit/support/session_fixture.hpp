@@ -53,6 +53,8 @@ public:
                   std::uint32_t flags = 0);
 
     /// Runs `client` as the user's coroutine, the watchdog ticking beside it, until all is done.
+    /// When a check fails inside a script or the client, every coroutine still suspended is ended
+    /// here (clients stopped, peers closed), while what they use still exists; then it rethrows.
     void run(std::function<void(host::Yield&)> client);
 
     boost::asio::io_context io;
@@ -64,8 +66,19 @@ public:
     host::RunStats stats;
     host::Recorder recorder{stats, nullptr, 0, host::EventPlace{}};
 
+    SessionFixture(const SessionFixture&) = delete;
+    SessionFixture& operator=(const SessionFixture&) = delete;
+    virtual ~SessionFixture() = default;
+
+protected:
+    /// Stops whatever client the fixture drives (its session here), after a failed check.
+    virtual void stop_clients();
+
 private:
+    void end_suspended_coroutines();
+
     std::unique_ptr<host::HttpSession> m_session;
+    bool m_ticking = false;
 };
 
 /// "HTTP/1.1 <status> <reason>" with a Content-Length body and `extra` header lines (each ending

@@ -1,6 +1,7 @@
 #include "support/stream_peer.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -113,13 +114,32 @@ boost::system::error_code StreamPeers::connect(const host::Url& url, host::TcpSo
     // works on any stream socket. Setting TCP_NODELAY fails, which the session ignores.
     boost::system::error_code ec;
     socket.assign(asio::ip::tcp::v4(), fds[0], ec);
+    if (ec) {
+        ::close(fds[0]);
+        ::close(fds[1]);
+        return ec;
+    }
     LocalSocket server(m_io.get_executor());
-    server.assign(asio::local::stream_protocol(), fds[1]);
+    server.assign(asio::local::stream_protocol(), fds[1], ec);
+    if (ec) {
+        ::close(fds[1]);
+        socket.close(ec);
+        return asio::error::connection_refused;
+    }
     auto peer = std::make_shared<StreamPeer>(std::move(server));
+    m_peers.push_back(peer);
     spawn_rethrowing(
         m_io, [peer, script = std::move(m_scripts.front())](host::Yield& yield) { script(*peer, yield); });
     m_scripts.pop_front();
     return ec;
+}
+
+void StreamPeers::close_all() {
+    for (const auto& weak : m_peers) {
+        if (const auto peer = weak.lock()) {
+            peer->close();
+        }
+    }
 }
 
 void run_coroutine(asio::io_context& io, std::function<void(host::Yield&)> client) {

@@ -71,6 +71,8 @@ public:
     const std::vector<std::string>& origins() const noexcept { return m_origins; }
     /// Scripts queued that no connection has taken.
     std::size_t unused_scripts() const noexcept { return m_scripts.size(); }
+    /// Closes the server's end of every connection still open: a script waiting on one ends.
+    void close_all();
 
     boost::system::error_code connect(const host::Url& url, host::TcpSocket& socket,
                                       host::Yield& yield) override;
@@ -79,6 +81,7 @@ private:
     boost::asio::io_context& m_io;
     std::deque<Script> m_scripts;
     std::vector<std::string> m_origins;
+    std::vector<std::weak_ptr<StreamPeer>> m_peers;
 };
 
 /// Runs `client` as a coroutine on `io` (1 MiB stack, as a virtual user's) and runs `io` until
