@@ -3,9 +3,11 @@
 # Idempotent: packages already present are skipped, and apt is only touched when something is missing.
 # Usage: tools/install-deps.sh [--bench | --test]
 #   --bench adds what tools/bench/ runs beside loads: nginx and wrk, Locust (python3-locust) and
-#   pyzmq (python3-zmq, for the external runner benchmark); --test adds headless Chromium (the suite opens
+#   pyzmq (python3-zmq, for the external runner benchmark), hey and h2load (nghttp2-client: the peers
+#   with a rate mode, beside the open model); --test adds headless Chromium (the suite opens
 #   the html report and takes a screenshot of it), python3-zmq (tests that speak ZeroMQ to the
-#   runner, the broker and agents), supervisor (the cluster of tools/cluster/supervisord.conf),
+#   runner, the broker and agents), nginx-light (the server whose own log checks the open model's
+#   pacing), supervisor (the cluster of tools/cluster/supervisord.conf),
 #   iproute2 (agents in network namespaces of their own), and the real servers the observers are
 #   tested against: ngircd (IRC) and python3-aiosmtpd (SMTP).
 set -euo pipefail
@@ -17,9 +19,9 @@ packages=(
   python3
 )
 if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(nginx-light wrk python3-locust python3-zmq)
+  packages+=(nginx-light wrk python3-locust python3-zmq hey nghttp2-client)
 elif [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium fonts-dejavu-core python3-zmq supervisor iproute2 ngircd python3-aiosmtpd)
+  packages+=(chromium fonts-dejavu-core python3-zmq supervisor iproute2 ngircd python3-aiosmtpd nginx-light)
 fi
 
 missing=()

@@ -10,6 +10,15 @@
 
 namespace {
 
+// An open-model run's arrivals, on the stopTestRun line (nothing for a closed-model run).
+std::string open_model(const loads_stats& t) {
+    if (!LOADS_HAS_FIELD(&t, loads_stats, service_time) || t.arrivals + t.dropped_arrivals == 0) {
+        return {};
+    }
+    return ",\"arrivals\":" + std::to_string(t.arrivals) +
+           ",\"dropped_arrivals\":" + std::to_string(t.dropped_arrivals);
+}
+
 using loads::text;
 using loads::report_text::append_json_string;
 using loads::report_text::iso8601;
@@ -149,7 +158,7 @@ public:
         write("{\"event\":\"stopTestRun\",\"duration\":" + json_number(s.elapsed) +
               ",\"interrupted\":" + (s.interrupted ? "true" : "false") + ",\"hits\":" + u(t.hits) +
               ",\"tests\":" + u(t.tests_finished) + ",\"successes\":" + u(t.successes) +
-              ",\"failures\":" + u(t.failures) + ",\"errors\":" + u(t.errors) + "}\n");
+              ",\"failures\":" + u(t.failures) + ",\"errors\":" + u(t.errors) + open_model(t) + "}\n");
         std::FILE* f = m_file;
         m_file = nullptr;
         loads::close_file(f, m_path);

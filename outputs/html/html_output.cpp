@@ -31,6 +31,10 @@ public:
         m_run.users.assign(run.users, run.users + run.user_cycles);
         m_run.hits.assign(run.hits, run.hits + run.hit_cycles);
         m_run.duration = run.duration;
+        if (LOADS_HAS_FIELD(&run, loads_run_info, max_users)) {
+            m_run.rate = run.rate;
+            m_run.max_users = run.max_users;
+        }
         for (std::size_t i = 0; i < run.option_count; ++i) {
             m_run.options.emplace_back(loads::text(run.options[i].name), loads::text(run.options[i].value));
         }

@@ -114,7 +114,11 @@ std::string header(const RunDescription& run, const loads_snapshot& s) {
     std::string out = "<header>\n<p class=\"kicker\">loads report</p>\n<h1>" + escape(run.fqn) + "</h1>\n";
     out += "<p class=\"meta\">Started <b>" + utc_time(run.started_us) + "</b> · ran <b>" +
            duration(s.elapsed) + "</b> · users <b>" + cycle_text(run.users) + "</b>";
-    if (!run.hits.empty()) {
+    if (run.rate > 0) {
+        out += format(" (up to <b>%u</b>) · open model, <b>%g</b> arrivals/s", run.max_users, run.rate);
+        out += run.hits.empty() ? "" : ", <b>" + cycle_text(run.hits) + "</b> arrivals";
+        out += run.duration > 0 ? ", for <b>" + duration(run.duration) + "</b>" : "";
+    } else if (!run.hits.empty()) {
         out += ", hits <b>" + cycle_text(run.hits) + "</b>";
     } else if (run.duration > 0) {
         out += ", <b>" + duration(run.duration) + "</b> per cycle";
@@ -129,7 +133,30 @@ std::string header(const RunDescription& run, const loads_snapshot& s) {
     return out + "</header>\n";
 }
 
-std::string totals(const loads_stats& t, double elapsed) {
+// An open-model run's arrivals: achieved beside the target, and those dropped.
+std::string arrival_tiles(const RunDescription& run, const loads_stats& t, double elapsed) {
+    if (run.rate <= 0 || !LOADS_HAS_FIELD(&t, loads_stats, service_time)) {
+        return {};
+    }
+    const double window = run.duration > 0 ? std::min(run.duration, elapsed) : elapsed;
+    const double achieved = window > 0 ? double(t.arrivals) / window : 0.0;
+    std::string out = tile("Arrivals/s", format("%.1f of %g", achieved, run.rate));
+    out += tile("Arrivals", grouped(t.arrivals));
+    return out + tile("Dropped arrivals", grouped(t.dropped_arrivals), t.dropped_arrivals > 0);
+}
+
+std::string latency_tiles(const loads_latency& l, std::string_view mean_label) {
+    const auto ms = [&](auto us) { return l.count > 0 ? millis(us) : std::string("–"); };
+    std::string out = tile(mean_label, ms(mean_us(l)));
+    out += tile("p50", ms(l.p50_us));
+    out += tile("p90", ms(l.p90_us));
+    out += tile("p95", ms(l.p95_us));
+    out += tile("p99", ms(l.p99_us));
+    out += tile("p99.9", ms(l.p999_us));
+    return out + tile("Max", ms(l.max_us));
+}
+
+std::string totals(const RunDescription& run, const loads_stats& t, double elapsed) {
     std::string out = "<div class=\"tiles\">\n";
     out += tile("Hits", grouped(t.hits));
     const double rps = elapsed > 0 ? double(t.hits) / elapsed : 0.0;
@@ -149,17 +176,15 @@ std::string totals(const loads_stats& t, double elapsed) {
     if (t.socket_bytes > 0) {
         out += tile("Socket bytes", grouped(t.socket_bytes));
     }
+    out += arrival_tiles(run, t, elapsed);
     out += "</div>\n<div class=\"tiles\">\n";
-    const loads_latency& l = t.latency;
-    const auto ms = [&](auto us) { return l.count > 0 ? millis(us) : std::string("–"); };
-    out += tile("Mean latency", ms(mean_us(l)));
-    out += tile("p50", ms(l.p50_us));
-    out += tile("p90", ms(l.p90_us));
-    out += tile("p95", ms(l.p95_us));
-    out += tile("p99", ms(l.p99_us));
-    out += tile("p99.9", ms(l.p999_us));
-    out += tile("Max", ms(l.max_us));
-    return out + "</div>\n";
+    if (run.rate > 0 && LOADS_HAS_FIELD(&t, loads_stats, service_time)) {
+        // Corrected latency (from each scheduled arrival), then the service time (from each send).
+        out += latency_tiles(t.latency, "Mean latency (corrected)");
+        out += "</div>\n<div class=\"tiles\">\n";
+        return out + latency_tiles(t.service_time, "Mean service time") + "</div>\n";
+    }
+    return out + latency_tiles(t.latency, "Mean latency") + "</div>\n";
 }
 
 std::string figure(std::string_view caption, const std::string& svg) {
@@ -320,7 +345,7 @@ std::string render_report(const RunDescription& run, const Timeline& timeline, c
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>loads report: " +
         escape(run.fqn) + "</title>\n<style>" + std::string(k_style) + "</style>\n</head>\n<body>\n<main>\n";
     out += header(run, final);
-    out += totals(t, final.elapsed);
+    out += totals(run, t, final.elapsed);
     out += charts(run, timeline, t);
     out += url_table(t);
     out += problems_table(t);

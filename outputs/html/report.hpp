@@ -23,7 +23,9 @@ struct RunDescription {
     std::int64_t started_us = 0;
     std::vector<std::uint32_t> users;
     std::vector<std::uint32_t> hits;
-    double duration = 0;  ///< Seconds per users cycle with --duration, else 0.
+    double duration = 0;          ///< Seconds per users cycle with --duration, else 0.
+    double rate = 0;              ///< Open model (--rate): target arrivals per second; 0 for a closed model.
+    std::uint32_t max_users = 0;  ///< Open model: the pool's cap.
     std::vector<std::pair<std::string, std::string>> options;  ///< Long name, value.
 };
 

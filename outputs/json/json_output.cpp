@@ -1,6 +1,7 @@
 // The json output: one machine-readable document summing the run up — totals, rates,
 // percentiles overall and per URL, statuses, counters, error groups and the run's options —
 // for dashboards and CI scripts. Durations are in milliseconds (keys end in _ms).
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -60,10 +61,15 @@ public:
                  ",\n  \"loads_version\": " + json_string(text(run.version)) +
                  ",\n  \"node\": " + json_string(text(run.node)) +
                  ",\n  \"started\": " + json_string(iso8601(run.started_us)) + ",\n";
+        const bool open = LOADS_HAS_FIELD(&run, loads_run_info, max_users);
+        m_rate = open ? run.rate : 0.0;
+        m_window = run.duration;
+        const std::uint64_t max_users = open ? run.max_users : 0;
         m_plan = "  \"plan\": {\n    \"users\": " + cycle(run.users, run.user_cycles) +
                  ",\n    \"hits\": " + cycle(run.hits, run.hit_cycles) +
                  ",\n    \"duration\": " + json_number(run.duration) +
                  ",\n    \"planned_tests\": " + u(run.planned_tests) + ",\n    \"agents\": " + u(run.agents) +
+                 ",\n    \"rate\": " + json_number(m_rate) + ",\n    \"max_users\": " + u(max_users) +
                  ",\n    \"server_url\": " + json_string(text(run.server_url)) + "\n  },\n";
         m_options = "  \"options\": {";
         for (std::size_t i = 0; i < run.option_count; ++i) {
@@ -76,6 +82,9 @@ public:
     void finish(const loads_snapshot& s) override {
         const loads_stats& t = *s.total;
         const double seconds = s.elapsed;
+        const bool open = LOADS_HAS_FIELD(&t, loads_stats, service_time);
+        // An open-model run's arrivals per second: over --duration's window, else the whole run.
+        const double window = m_window > 0 ? std::min(m_window, seconds) : seconds;
         std::string out = "{\n" + m_head;
         out += "  \"duration\": " + json_number(seconds) + ",\n";
         out += "  \"interrupted\": " + std::string(s.interrupted ? "true" : "false") + ",\n";
@@ -87,14 +96,22 @@ public:
                ",\n    \"sockets_closed\": " + u(t.sockets_closed) +
                ",\n    \"socket_bytes\": " + u(t.socket_bytes) + ",\n    \"malformed_messages\": " +
                u(LOADS_HAS_FIELD(&t, loads_stats, malformed_messages) ? t.malformed_messages : 0) +
-               "\n  },\n";
+               ",\n    \"arrivals\": " + u(open ? t.arrivals : 0) +
+               ",\n    \"dropped_arrivals\": " + u(open ? t.dropped_arrivals : 0) + "\n  },\n";
         out += "  \"rates\": {\n    \"requests_per_second\": " +
                json_number(seconds > 0 ? double(t.hits) / seconds : 0.0) + ",\n    \"tests_per_second\": " +
                json_number(seconds > 0 ? double(t.tests_finished) / seconds : 0.0) +
                ",\n    \"success_rate\": " +
                json_number(t.tests_finished ? double(t.successes) / double(t.tests_finished) : 0.0) +
-               "\n  },\n";
+               ",\n    \"target_arrivals_per_second\": " + json_number(m_rate) +
+               ",\n    \"arrivals_per_second\": " +
+               json_number(open && window > 0 ? double(t.arrivals) / window : 0.0) + "\n  },\n";
+        // Open model: `latency` is corrected (from each scheduled arrival), `service_time` runs from
+        // each send; in a closed-model run `latency` is the service time and `service_time` is empty.
         out += "  \"latency\": " + latency(t.latency, "  ") + ",\n";
+        out +=
+            "  \"service_time\": " + (open ? latency(t.service_time, "  ") : latency(loads_latency{}, "  ")) +
+            ",\n";
         out += "  \"statuses\": " + statuses(t.statuses, t.status_count) + ",\n";
         out += "  \"urls\": [";
         for (std::size_t i = 0; i < t.url_count; ++i) {
@@ -143,6 +160,8 @@ private:
     std::string m_path;
     std::string m_head;
     std::string m_plan;
+    double m_rate = 0;    ///< Open model: target arrivals per second (0: closed model).
+    double m_window = 0;  ///< --duration, or 0.
     std::string m_options = "  \"options\": {}\n";
 };
 

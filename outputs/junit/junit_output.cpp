@@ -42,6 +42,7 @@ public:
         m_method = text(run.method);
         m_started = iso8601(run.started_us).substr(0, 19);  // JUnit timestamps carry no zone
         m_node = text(run.node);
+        m_open = LOADS_HAS_FIELD(&run, loads_run_info, max_users) && run.rate > 0;
         for (std::size_t i = 0; i < run.option_count; ++i) {
             m_properties += "      <property name=\"" + xml_text(text(run.options[i].name)) + "\" value=\"" +
                             xml_text(text(run.options[i].value)) + "\"/>\n";
@@ -65,6 +66,11 @@ public:
         out += "      <property name=\"loads.hits\" value=\"" + u(t.hits) + "\"/>\n";
         out += "      <property name=\"loads.interrupted\" value=\"" +
                std::string(s.interrupted ? "true" : "false") + "\"/>\n";
+        if (m_open && LOADS_HAS_FIELD(&t, loads_stats, service_time)) {
+            out += "      <property name=\"loads.arrivals\" value=\"" + u(t.arrivals) + "\"/>\n";
+            out +=
+                "      <property name=\"loads.dropped_arrivals\" value=\"" + u(t.dropped_arrivals) + "\"/>\n";
+        }
         out += "    </properties>\n";
         out += "    <testcase classname=\"" + xml_text(m_class) + "\" name=\"" + xml_text(m_method) +
                "\" time=\"" + time + "\">\n";
@@ -118,6 +124,7 @@ private:
     std::string m_method = "run";
     std::string m_started;
     std::string m_node;
+    bool m_open = false;  ///< An open-model run (--rate): its arrivals are properties too.
     std::string m_properties;
 };
 

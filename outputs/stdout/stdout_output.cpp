@@ -1,10 +1,12 @@
 // The stdout output, the default: a live progress bar while stdout is a terminal, then the
 // seed's summary on stdout and the digest of failures and errors on stderr.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 
 #include <unistd.h>
 
@@ -25,19 +27,42 @@ public:
         }
     }
 
-    void start(const loads_run_info& run) override { m_started_us = run.started_us; }
+    void start(const loads_run_info& run) override {
+        m_started_us = run.started_us;
+        if (LOADS_HAS_FIELD(&run, loads_run_info, max_users) && run.rate > 0) {
+            m_open.rate = run.rate;
+            m_open.window = run.duration;
+        }
+    }
+
+    // An open-model run's live figures, once a second: the rate achieved over the last interval
+    // beside the target, and the arrivals dropped so far.
+    void refresh(const loads_snapshot& s) override {
+        if (m_open.rate <= 0 || !LOADS_HAS_FIELD(s.interval, loads_stats, service_time)) {
+            return;
+        }
+        const double seconds = s.interval_end - s.interval_start;
+        const double rate = seconds > 0 ? double(s.interval->arrivals) / seconds : 0.0;
+        char line[128];
+        std::snprintf(line, sizeof line, " %.1f/s of %.1f/s, dropped %llu", rate, m_open.rate,
+                      static_cast<unsigned long long>(s.total->dropped_arrivals));
+        m_live = line;
+    }
 
     void progress(const loads_progress& p) override {
         if (!m_terminal) {
             return;
         }
         const int percent = static_cast<int>(std::floor(p.fraction * 100.0));
-        if (percent == m_last_percent) {
+        if (percent == m_last_percent && m_live == m_drawn_live) {
             return;
         }
         m_last_percent = percent;
-        std::fprintf(stdout, "\r%s",
-                     loads::outputs::progress_bar(percent, loads::outputs::terminal_width()).c_str());
+        m_drawn_live = m_live;
+        const int width = std::max(loads::outputs::terminal_width() - static_cast<int>(m_live.size()), 20);
+        // "\x1b[K" clears what a longer line drawn before left at the end.
+        std::fprintf(stdout, "\r%s%s\x1b[K", loads::outputs::progress_bar(percent, width).c_str(),
+                     m_live.c_str());
         std::fflush(stdout);
     }
 
@@ -45,7 +70,7 @@ public:
         if (m_terminal && m_last_percent >= 0) {
             std::fputc('\n', stdout);
         }
-        std::fputs(loads::outputs::format_summary(*s.total, s.elapsed, m_started_us).c_str(), stdout);
+        std::fputs(loads::outputs::format_summary(*s.total, s.elapsed, m_started_us, m_open).c_str(), stdout);
         std::fputs(loads::outputs::format_agents(s).c_str(), stdout);
         if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
             throw std::runtime_error(std::string("cannot write the summary to stdout: ") +
@@ -63,6 +88,9 @@ private:
     long long m_digest_rows;
     int m_last_percent = -1;
     std::int64_t m_started_us = 0;
+    loads::outputs::OpenModelPlan m_open;
+    std::string m_live;        ///< The open model's live figures, appended to the bar.
+    std::string m_drawn_live;  ///< Those drawn last.
 };
 
 constexpr loads_option_v1 k_options[] = {

@@ -66,15 +66,45 @@ std::string millis(std::uint64_t micros) {
     return format("%.3f ms", double(micros) / 1000.0);
 }
 
+std::string percentiles(const loads_latency& h) {
+    return "p50 " + millis(h.p50_us) + ", p90 " + millis(h.p90_us) + ", p95 " + millis(h.p95_us) + ", p99 " +
+           millis(h.p99_us) + ", p99.9 " + millis(h.p999_us) + ", max " + millis(h.max_us);
+}
+
+bool has_open_figures(const loads_stats& s) {
+    return LOADS_HAS_FIELD(&s, loads_stats, service_time);
+}
+
+// An open-model run's target beside what it achieved, and the arrivals it had to drop.
+std::string open_model_lines(const loads_stats& s, double duration_seconds, const OpenModelPlan& open) {
+    const std::uint64_t arrivals = has_open_figures(s) ? s.arrivals : 0;
+    const std::uint64_t dropped = has_open_figures(s) ? s.dropped_arrivals : 0;
+    std::string out =
+        format("Target rate: %.2f/s, achieved %.2f/s (%llu arrivals)\n", open.rate,
+               achieved_rate(s, duration_seconds, open), static_cast<unsigned long long>(arrivals));
+    out += format("Dropped arrivals: %llu\n", static_cast<unsigned long long>(dropped));
+    return out;
+}
+
 }  // namespace
 
-std::string format_summary(const loads_stats& s, double duration_seconds, std::int64_t started_us) {
+double achieved_rate(const loads_stats& s, double duration_seconds, const OpenModelPlan& open) {
+    const double window = open.window > 0 ? std::min(open.window, duration_seconds) : duration_seconds;
+    const std::uint64_t arrivals = has_open_figures(s) ? s.arrivals : 0;
+    return window > 0 ? double(arrivals) / window : 0.0;
+}
+
+std::string format_summary(const loads_stats& s, double duration_seconds, std::int64_t started_us,
+                           const OpenModelPlan& open) {
     const double rps = duration_seconds > 0 ? double(s.hits) / duration_seconds : 0.0;
     std::string out;
     out += format("Duration: %.2f seconds\n", duration_seconds);
     out += format("Hits: %llu\n", static_cast<unsigned long long>(s.hits));
     out += "Started: " + utc_timestamp(started_us) + "\n";
     out += format("Approximate Average RPS: %llu\n", static_cast<unsigned long long>(rps));
+    if (open.rate > 0) {
+        out += open_model_lines(s, duration_seconds, open);
+    }
     out += format("Average request time: %.2fs\n", average_seconds(s.latency));
     out += format("Opened web sockets: %llu\n", static_cast<unsigned long long>(s.sockets_opened));
     out += format("Bytes received via web sockets : %llu\n", static_cast<unsigned long long>(s.socket_bytes));
@@ -89,10 +119,13 @@ std::string format_summary(const loads_stats& s, double duration_seconds, std::i
     out += "\n";
 
     if (s.hits > 0 && s.url_count > 0) {
-        const loads_latency& h = s.latency;
-        out += "\nRequest time percentiles: p50 " + millis(h.p50_us) + ", p90 " + millis(h.p90_us) +
-               ", p95 " + millis(h.p95_us) + ", p99 " + millis(h.p99_us) + ", p99.9 " + millis(h.p999_us) +
-               ", max " + millis(h.max_us) + "\n";
+        if (open.rate > 0 && has_open_figures(s)) {
+            // Latency runs from each iteration's scheduled arrival, service time from each send.
+            out += "\nLatency percentiles: " + percentiles(s.latency) + "\n";
+            out += "Service time percentiles: " + percentiles(s.service_time) + "\n";
+        } else {
+            out += "\nRequest time percentiles: " + percentiles(s.latency) + "\n";
+        }
 
         std::vector<const loads_url_stats*> urls(s.urls, s.urls + s.url_count);
         std::sort(urls.begin(), urls.end(), [](const loads_url_stats* a, const loads_url_stats* b) {

@@ -9,9 +9,19 @@
 
 namespace loads::outputs {
 
+/// An open-model run's plan, as the summary states it beside what was achieved.
+struct OpenModelPlan {
+    double rate = 0;    ///< Target arrivals per second; 0 for a closed-model run.
+    double window = 0;  ///< Seconds arrivals were scheduled for (--duration), or 0 (--hits).
+};
+
 /// The stdout summary (everything after the progress bar). `started_us`: the run's start,
 /// microseconds since the Unix epoch.
-std::string format_summary(const loads_stats& total, double duration_seconds, std::int64_t started_us);
+std::string format_summary(const loads_stats& total, double duration_seconds, std::int64_t started_us,
+                           const OpenModelPlan& open = {});
+
+/// Arrivals per second an open-model run achieved: over --duration's window, else over the run.
+double achieved_rate(const loads_stats& total, double duration_seconds, const OpenModelPlan& open);
 
 /// What became of a distributed run's agents: "Agents: 3 (2 finished, 1 lost)", then one line
 /// per agent that did not finish, saying when and why. Empty for a local run.

@@ -8,6 +8,7 @@ import tempfile
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 import unittest
@@ -94,6 +95,58 @@ class TestCertificates:
         subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
 
     def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Nginx:
+    """nginx (Debian's nginx-light) with one worker on a free loopback port, answering a short 200 to
+    everything and logging each request's time ($msec, milliseconds) to `access_log`: the server's
+    own account of when requests came, to check a run's counts and pacing against."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="loads-test-nginx-")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.access_log = os.path.join(self.dir, "access.log")
+        with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
+            f.write(f"""daemon off;
+worker_processes 1;
+error_log {self.dir}/error.log;
+pid {self.dir}/nginx.pid;
+events {{ worker_connections 4096; }}
+http {{
+    log_format times '$msec';
+    access_log {self.access_log} times;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+    server {{
+        listen 127.0.0.1:{self.port} backlog=4096;
+        location / {{ return 200 "ok\\n"; }}
+    }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-c", os.path.join(self.dir, "nginx.conf"), "-p", self.dir],
+                                     stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            self.stop()
+            raise RuntimeError("nginx did not start")
+        self.url = f"http://127.0.0.1:{self.port}/"
+
+    def request_times(self):
+        """Seconds since the epoch of every request logged, in log order."""
+        with open(self.access_log) as f:
+            return [float(line) for line in f if line.strip()]
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

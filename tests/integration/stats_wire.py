@@ -9,7 +9,7 @@ def decode_stats(data):
     """An encoded RunStats (host/src/results/stats_codec.cpp), read independently: totals, the latency
     histogram as {bucket index: count} with its sum/min/max, per-URL hits and counters."""
     pos = 4
-    assert data[:4] == b"LDS2", data[:4]
+    assert data[:4] == b"LDS3", data[:4]
 
     def take(fmt):
         nonlocal pos
@@ -33,9 +33,10 @@ def decode_stats(data):
         return {"sum": total, "min": low, "max": high, "buckets": buckets}
 
     names = ["successes", "failures", "errors", "tests_finished", "cancelled", "sockets_opened",
-             "sockets_closed", "socket_bytes", "malformed_messages"]
-    out = dict(zip(names, take("9Q")))
+             "sockets_closed", "socket_bytes", "malformed_messages", "arrivals", "dropped_arrivals"]
+    out = dict(zip(names, take("11Q")))
     out["latency"] = histogram()
+    out["service_time"] = histogram()
     out["hits"] = sum(out["latency"]["buckets"].values())
     out["urls"] = {}
     for _ in range(take("I")[0]):

@@ -49,11 +49,11 @@ class CliErrors(harness.TestCase):
 
     def test_other_abi_major_is_refused(self):
         r = harness.run("abi_major2.Future.test_x")
-        self.assertUsageError(r, "built for loads ABI 2.0", "supports ABI 1.5")
+        self.assertUsageError(r, "built for loads ABI 2.0", "supports ABI 1.6")
 
     def test_newer_abi_minor_is_refused(self):
         r = harness.run("abi_minor_newer.Newer.test_x")
-        self.assertUsageError(r, "built for loads ABI 1.99", "supports ABI 1.5")
+        self.assertUsageError(r, "built for loads ABI 1.99", "supports ABI 1.6")
 
     def test_open_files_limit_too_low_is_a_clear_error(self):
         import resource
@@ -74,6 +74,25 @@ class CliErrors(harness.TestCase):
         self.assertUsageError(harness.run("example.TestWebSite.test_es", "-d", "0"), "--duration")
         self.assertUsageError(harness.run("example.TestWebSite.test_es", "--threads", "x"), "threads")
         self.assertUsageError(harness.run("-u", "3"), "no test given")
+
+    def test_bad_open_model_options(self):
+        t = "fixtures.Arrivals.test_get"
+        for args, fragment in [
+            (["--rate", "0", "-d", "1"], "--rate must be a number of arrivals per second > 0"),
+            (["--rate", "-3", "-d", "1"], "--rate must be"),
+            (["--rate", "nan", "-d", "1"], "--rate must be"),
+            (["--rate", "fast", "-d", "1"], "rate"),
+            (["--rate", "10"], "--rate needs --duration (seconds of arrivals) or --hits (arrivals in all)"),
+            (["--rate", "10", "-d", "1", "-u", "2:4"], "-u takes one number"),
+            (["--rate", "10", "--hits", "5:10"], "--hits is the number of arrivals in all"),
+            (["--rate", "10", "-d", "1", "-u", "5", "--max-users", "4"], "--max-users must be at least -u (5)"),
+            (["--max-users", "4", "-d", "1"], "--max-users is the cap of an open-model run's pool"),
+            (["--rate", "10", "-d", "1", "--no-patching"], "--rate and --no-patching cannot be used together"),
+            (["--rate", "10", "-d", "1", "--agents", "2"], "--rate is not supported with --agents yet"),
+            (["--rate", "10", "-d", "1", "--test-runner", "python3 x.py {test}"], "--rate runs test plugins"),
+        ]:
+            with self.subTest(args=args):
+                self.assertUsageError(harness.run(t, *args), fragment)
 
     def test_list_reads_symbols_only(self):
         r = harness.run("--list", "example")
@@ -114,6 +133,13 @@ class ConfigFile(harness.ServerTestCase):
         r = harness.run("--config", path, "-u", "1")
         self.assertRun(r, 0)
         self.assertEqual(r.field("Hits"), 2)
+
+    def test_open_model_from_the_file(self):
+        path = self.write(f"[loads]\nrate = 100\nhits = 20\nusers = 2\nmax_users = 4\n")
+        r = harness.run("--config", path, "fixtures.Arrivals.test_get", "--server-url", self.server.url + "/")
+        self.assertRun(r, 0)
+        self.assertIn("Target rate: 100.00/s", r.out)
+        self.assertEqual(r.field("Hits"), 20)
 
     def test_unknown_key_names_file_and_line(self):
         path = self.write("[loads]\nusers = 2\nbogus = 1\n")

@@ -226,3 +226,32 @@ private:
     int m_runs = 0;
 };
 LOADS_TESTS(Report, test_mixed)
+
+// The open model (--rate): each iteration one GET of exactly --server-url (a path such as
+// /delay/200 included); "users" counts the instances the pool made.
+class Arrivals : public loads::TestCase {
+public:
+    void test_get() {
+        count_instance();
+        auto res = session.get(server_url);
+        assertEqual(res.status_code, 200);
+    }
+    // Blocks its worker thread 100 ms before the GET, as a CPU-bound test would: arrivals due
+    // meanwhile start late, which the corrected latency shows and the service time does not.
+    void test_block_then_get() {
+        count_instance();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        auto res = session.get(server_url);
+        assertEqual(res.status_code, 200);
+    }
+
+private:
+    void count_instance() {
+        if (!m_counted) {
+            m_counted = true;
+            incr_counter("users");
+        }
+    }
+    bool m_counted = false;
+};
+LOADS_TESTS(Arrivals, test_get, test_block_then_get)

@@ -35,9 +35,14 @@ class Nginx:
     `connections` sizes its connection table, with room to spare: nginx short of free connections
     closes idle kept-alive ones, which the load tester would see as errors."""
 
-    def __init__(self, connections=4096, cpu=None):
+    def __init__(self, connections=4096, cpu=None, log_times=False):
+        """log_times: log each request's time ($msec) to `self.access_log`, to count and pace
+        what a tool sent by the server's own account."""
         self.dir = tempfile.mkdtemp(prefix="loads-bench-nginx-")
         self.port = free_port()
+        self.access_log = os.path.join(self.dir, "access.log")
+        log = f"log_format times '$msec';\n    access_log {self.access_log} times buffer=256k flush=1s;" \
+            if log_times else "access_log off;"
         with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
             f.write(f"""daemon off;
 worker_processes 1;
@@ -45,7 +50,7 @@ error_log {self.dir}/error.log;
 pid {self.dir}/nginx.pid;
 events {{ worker_connections {connections * 2 + 100}; }}
 http {{
-    access_log off;
+    {log}
     keepalive_requests 1000000;
     keepalive_timeout 300s;
     server {{
@@ -65,6 +70,14 @@ http {{
             except OSError:
                 time.sleep(0.05)
         self.url = f"http://127.0.0.1:{self.port}/"
+
+    def request_times(self):
+        """Every request's time ($msec) logged since the last call (nginx flushes its buffer once a
+        second: call it a second or more after the load ends). Needs log_times."""
+        with open(self.access_log, "r+") as f:
+            times = [float(line) for line in f if line.strip()]
+            f.truncate(0)
+        return times
 
     def stop(self):
         self.proc.terminate()

@@ -56,6 +56,8 @@ Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlu
         ("users,u", po::value(&o.users), "concurrent virtual users; a cycle such as 10:20:30 runs each in turn (default 1)")
         ("hits", po::value<std::string>(), "tests per user; a cycle such as 5:10 (default 1; not with --duration)")
         ("duration,d", po::value<double>(), "seconds each user cycle lasts (not with --hits)")
+        ("rate", po::value<double>(), "open model: start a test every 1/RATE s (decimals allowed), whatever earlier ones are doing, for --duration or until --hits have started; -u users are made before the run")
+        ("max-users", po::value<std::uint32_t>(), "with --rate: the pool of users may grow to this many when all are busy; past it an arrival is dropped and counted (default: -u)")
         ("grace", po::value(&o.grace), "seconds tests in flight may take to finish after a cycle's duration (default 5)")
         ("server-url", po::value(&o.server_url), "base URL of the service; replaces the test class's server_url")
         ("config", po::value(&o.config), "INI file whose [loads] section sets options ([output] sets output options); the command line wins")
@@ -177,6 +179,34 @@ void describe_external_options(const Options& o, std::vector<std::pair<std::stri
     if (!o.test_runner.empty()) {
         all.emplace_back("test-runner", o.test_runner);
         all.emplace_back("external-process-timeout", number_text(o.external_process_timeout));
+    }
+}
+
+// Likewise the open model's, only in an open-model run.
+void describe_open_model_options(const Options& o, std::vector<std::pair<std::string, std::string>>& all) {
+    if (o.rate) {
+        all.emplace_back("rate", number_text(*o.rate));
+        all.emplace_back("max-users", o.max_users ? std::to_string(*o.max_users) : o.users);
+    }
+}
+
+// What --rate needs and excludes besides the plan's own numbers (make_plan's).
+void check_open_model(const Options& o) {
+    if (o.max_users && !o.rate) {
+        throw UsageError("--max-users is the cap of an open-model run's pool of users: it goes with --rate");
+    }
+    if (!o.rate) {
+        return;
+    }
+    if (!o.test_runner.empty()) {
+        throw UsageError("--rate runs test plugins: an external runner (--test-runner) paces itself");
+    }
+    if (o.no_patching) {
+        throw UsageError(
+            "--rate and --no-patching cannot be used together: the pool's users share the worker threads");
+    }
+    if (o.agents > 0) {
+        throw UsageError("--rate is not supported with --agents yet: run the open model on one machine");
     }
 }
 
@@ -333,6 +363,12 @@ void take_values(const po::variables_map& vm, Options& o) {
     if (vm.count("duration")) {
         o.duration = vm["duration"].as<double>();
     }
+    if (vm.count("rate")) {
+        o.rate = vm["rate"].as<double>();
+    }
+    if (vm.count("max-users")) {
+        o.max_users = vm["max-users"].as<std::uint32_t>();
+    }
     for (const auto& [key, list] :
          {std::pair{"include-file", &o.include_files}, std::pair{"python-dep", &o.python_deps}}) {
         if (vm.count(key)) {
@@ -420,6 +456,7 @@ void check_options(const Options& o, bool agents_given) {
         throw UsageError("--external-process-timeout must be a number of seconds > 0, at most 86400");
     }
     check_receiver(o);
+    check_open_model(o);
 }
 
 Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader,
@@ -442,11 +479,49 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
     // 3. The run's description for the outputs.
     o.all = describe_run_options(o);
     describe_external_options(o, o.all);
+    describe_open_model_options(o, o.all);
     for (const auto& [key, value] : o.output_values) {
         o.all.emplace_back(key, value);
     }
     return o;
 }
+
+namespace {
+
+// --rate's numbers: one pool of users, arrivals for a time or a count.
+OpenModel open_model(const Options& o, const RunPlan& plan) {
+    OpenModel open;
+    if (!(*o.rate > 0) || *o.rate > 10'000'000) {
+        throw UsageError(
+            "--rate must be a number of arrivals per second > 0, at most 10000000 (e.g. 500 or 0.5)");
+    }
+    open.rate = *o.rate;
+    if (plan.users.size() != 1) {
+        throw UsageError(
+            "--rate makes one pool of users: -u takes one number (the users made before the run), not "
+            "the cycle '" +
+            o.users + "'");
+    }
+    if (!o.duration && !o.hits) {
+        throw UsageError("--rate needs --duration (seconds of arrivals) or --hits (arrivals in all)");
+    }
+    if (o.hits) {
+        if (plan.hits.size() != 1) {
+            throw UsageError(
+                "--rate with --hits: --hits is the number of arrivals in all, one number, not the cycle '" +
+                *o.hits + "'");
+        }
+        open.arrivals = plan.hits.front();
+    }
+    open.max_users = o.max_users.value_or(plan.users.front());
+    if (open.max_users < plan.users.front() || open.max_users > 1'000'000) {
+        throw UsageError("--max-users must be at least -u (" + std::to_string(plan.users.front()) +
+                         ") and at most 1000000, not " + std::to_string(open.max_users));
+    }
+    return open;
+}
+
+}  // namespace
 
 RunPlan make_plan(const Options& o, bool with_tls) {
     RunPlan plan;
@@ -486,6 +561,9 @@ RunPlan make_plan(const Options& o, bool with_tls) {
     }
     plan.stack_size = std::size_t{o.stack_kib} * 1024;
     plan.server_url = o.server_url;
+    if (o.rate) {
+        plan.open = open_model(o, plan);
+    }
     if (!with_tls) {
         return plan;
     }

@@ -20,6 +20,8 @@ struct Options {
     std::string users = "1";
     std::optional<std::string> hits;
     std::optional<double> duration;
+    std::optional<double> rate;              ///< --rate: an open-model run's arrivals per second.
+    std::optional<std::uint32_t> max_users;  ///< --max-users: its pool's cap (default: -u).
     std::string server_url;
     std::string config;
     std::string list_module;

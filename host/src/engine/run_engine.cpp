@@ -71,10 +71,16 @@ struct RunEngine::Progress {
 
 std::vector<std::unique_ptr<Worker>> RunEngine::start_workers(const RunPlan& plan, CycleState& state,
                                                               std::uint32_t users, RunListener& listener) {
-    const std::size_t nworkers = plan.thread_per_user ? users : std::min<std::size_t>(plan.threads, users);
+    const std::size_t pool = plan.open ? plan.open->max_users : users;
+    const std::size_t nworkers = plan.thread_per_user ? users : std::min<std::size_t>(plan.threads, pool);
     Workers workers;
     for (std::size_t w = 0; w < nworkers; ++w) {
         workers.push_back(std::make_unique<Worker>(plan, state, m_dns, m_aggregator, &listener));
+        if (plan.open) {  // the pool's cap dealt out as the users are: the first ones get one more
+            workers.back()->share_arrivals(static_cast<std::uint32_t>(w),
+                                           static_cast<std::uint32_t>(nworkers),
+                                           pool / nworkers + (w < pool % nworkers ? 1 : 0));
+        }
     }
     for (std::uint32_t u = 0; u < users; ++u) {
         workers[u % nworkers]->add_user(u, users);
@@ -86,6 +92,25 @@ std::vector<std::unique_ptr<Worker>> RunEngine::start_workers(const RunPlan& pla
         w->start();
     }
     return workers;
+}
+
+// The workers' users made, the clock starts: the first arrival is now and the duration counts
+// from it. An interrupt meanwhile releases the workers too (they then schedule nothing).
+void RunEngine::release_arrivals(const RunPlan& plan, CycleState& state, std::size_t workers,
+                                 const std::atomic<bool>& interrupt) {
+    while (state.workers_ready.load(std::memory_order_acquire) < workers) {
+        if (interrupt.load()) {
+            state.stop_new_tests = true;
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    state.arrivals_start = clock::now();
+    if (plan.duration) {
+        state.deadline = state.arrivals_start + *plan.duration;
+    }
+    state.arrivals_go.store(true, std::memory_order_release);
+    state.arrivals_go.notify_all();
 }
 
 void RunEngine::report_progress(const RunPlan& plan, const Workers& workers, Clock::time_point now,
@@ -160,6 +185,10 @@ RunReport RunEngine::run(const RunPlan& plan, RunListener& listener, const std::
             state->deadline = progress.cycle_start + *plan.duration;
         }
         Workers workers = start_workers(plan, *state, users, listener);
+        if (plan.open) {
+            release_arrivals(plan, *state, workers.size(), interrupt);
+            progress.cycle_start = state->arrivals_start;
+        }
         wait_for_cycle(plan, *state, workers, progress, listener, interrupt, report.interrupted);
         progress.finished_before += finished_tests(workers);
         report.interrupted = report.interrupted || interrupt.load();  // no next cycle after Ctrl-C

@@ -44,6 +44,8 @@ private:
     void wait_for_cycle(const RunPlan& plan, CycleState& state, std::vector<std::unique_ptr<Worker>>& workers,
                         Progress& progress, RunListener& listener, const std::atomic<bool>& interrupt,
                         bool& interrupted);
+    void release_arrivals(const RunPlan& plan, CycleState& state, std::size_t workers,
+                          const std::atomic<bool>& interrupt);
     void report_progress(const RunPlan& plan, const std::vector<std::unique_ptr<Worker>>& workers,
                          Clock::time_point now, Progress& progress, RunListener& listener);
 

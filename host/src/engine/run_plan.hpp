@@ -12,6 +12,14 @@
 
 namespace loads::host {
 
+/// An open-model run (--rate): iterations start on a schedule, whatever the earlier ones are
+/// doing, each on a free user of a pool that starts at `users.front()` users and may grow.
+struct OpenModel {
+    double rate = 0;              ///< Arrivals per second, > 0.
+    std::uint32_t max_users = 0;  ///< The pool's cap (>= the users made before the run).
+    std::uint64_t arrivals = 0;   ///< --hits: arrivals to schedule in all; 0 with --duration.
+};
+
 struct RunPlan {
     const loads_test_v1* test = nullptr;
     std::string fqn;  ///< module.Class.test, as events name it.
@@ -24,9 +32,15 @@ struct RunPlan {
     std::string server_url;                             ///< --server-url (empty: the class default).
     std::size_t stack_size = 1024 * 1024;               ///< --stack-size: each user's coroutine stack.
     HttpSettings http;
+    std::optional<OpenModel> open;  ///< Set for --rate; `users` then holds the initial pool alone.
 
-    /// Tests a hits-mode run executes (0 in duration mode).
-    std::uint64_t total_tests() const { return duration ? 0 : loads::host::total_tests(users, hits); }
+    /// Tests a hits-mode run executes (0 in duration mode); an open-model run's arrivals.
+    std::uint64_t total_tests() const {
+        if (duration) {
+            return 0;
+        }
+        return open ? open->arrivals : loads::host::total_tests(users, hits);
+    }
 };
 
 }  // namespace loads::host

@@ -4,7 +4,8 @@
 //
 // The worker builds one for all its users and outlives them. Everything here is used by the
 // worker's thread only, except `cycle` (written by the engine, read here) and `finished_tests`
-// (read by the engine's progress), which are atomic where they change.
+// (read by the engine's progress), which are atomic where they change. In an open-model run the
+// users also share the worker's pool of idle users.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include <loads/abi.h>
 
 #include "engine/cycle_state.hpp"
+#include "engine/user_pool.hpp"
 #include "http/dns_cache.hpp"
 #include "http/dns_lookups.hpp"
 #include "http/step_watchdog.hpp"
@@ -34,6 +36,7 @@ struct UserContext {
     const CycleState& cycle;
     const loads_host_api* host_api;              ///< Handed to every test instance the user makes.
     std::atomic<std::uint64_t>& finished_tests;  ///< One more per test that ends (relaxed).
+    UserPool* pool;  ///< Open model: where an idle user waits for an arrival; null otherwise.
 };
 
 }  // namespace loads::host

@@ -65,7 +65,9 @@ void VirtualUser::run(Yield yield) {
         m_yield = nullptr;
         return;
     }
-    if (m_plan.duration) {
+    if (m_context.pool != nullptr) {
+        run_arrivals(instance);
+    } else if (m_plan.duration) {
         for (std::uint32_t n = 1; may_start_test(); ++n) {
             run_and_share_thread(instance, 0, n);
         }
@@ -154,6 +156,34 @@ void VirtualUser::run_and_share_thread(void* instance, std::uint32_t series, std
     if (m_http.suspensions() + m_sleeps == before) {
         boost::asio::post(m_context.io.get_executor(), *m_yield);
     }
+}
+
+bool VirtualUser::wait_for_arrival() {
+    if (!m_arrival_pending && !m_cancelled && !m_context.pool->closed()) {
+        m_context.pool->park(this);
+        m_sleep_timer.expires_at(std::chrono::steady_clock::time_point::max());
+        boost::system::error_code ec;
+        m_sleep_timer.async_wait((*m_yield)[ec]);  // ends by assign(), wake() or cancel()
+    }
+    return m_arrival_pending && !m_cancelled;
+}
+
+void VirtualUser::run_arrivals(void* instance) {
+    for (std::uint32_t n = 1; wait_for_arrival(); ++n) {
+        m_arrival_pending = false;
+        // How late the iteration starts: the worker's own delays (a late timer, a busy thread, a
+        // user made on demand) that a closed-model measurement would leave out.
+        const auto late = std::chrono::steady_clock::now() - m_arrival;
+        const auto lag_us = std::chrono::duration_cast<std::chrono::microseconds>(late).count();
+        m_recorder.begin_arrival(n, lag_us > 0 ? static_cast<std::uint64_t>(lag_us) : 0);
+        run_one_test(instance);
+    }
+}
+
+void VirtualUser::assign(std::chrono::steady_clock::time_point arrival) {
+    m_arrival = arrival;
+    m_arrival_pending = true;
+    m_sleep_timer.cancel();
 }
 
 void VirtualUser::cancel() {

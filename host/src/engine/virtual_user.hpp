@@ -30,6 +30,11 @@ public:
     void run(Yield yield);
     /// Stops the user: no new test starts and pending I/O or sleeps end at once.
     void cancel();
+    /// Open model, on the worker's thread: the user (taken from the pool, or not started yet)
+    /// runs its next iteration for the arrival scheduled at `arrival`.
+    void assign(std::chrono::steady_clock::time_point arrival);
+    /// Open model: wakes a parked user so it sees the pool closed and ends.
+    void wake() { m_sleep_timer.cancel(); }
 
     // Host services (see loads_host_api). Called from plugin code on this user's coroutine.
     int32_t http_request(const loads_http_request& request, loads_http_response& response);
@@ -46,6 +51,11 @@ public:
 
 private:
     void run_one_test(void* instance);
+    /// Open model: one iteration per arrival handed over, parked in the pool in between.
+    void run_arrivals(void* instance);
+    /// Parks in the pool until an arrival comes (true) or the pool closes or the user is
+    /// cancelled (false).
+    bool wait_for_arrival();
     void run_and_share_thread(void* instance, std::uint32_t series, std::uint32_t hit);
     bool may_start_test() const;
     void note_test_finished() noexcept { m_context.finished_tests.fetch_add(1, std::memory_order_relaxed); }
@@ -66,6 +76,8 @@ private:
     std::uint64_t m_sleeps = 0;
     std::vector<std::shared_ptr<WebSocket>> m_sockets;
     std::string m_ws_error;
+    std::chrono::steady_clock::time_point m_arrival{};  ///< Open model: the iteration's scheduled start.
+    bool m_arrival_pending = false;
 };
 
 }  // namespace loads::host

@@ -28,8 +28,17 @@ Worker::Worker(const RunPlan& plan, CycleState& cycle, DnsCache& dns, Aggregator
       m_aggregator(aggregator),
       m_sink(sink),
       m_event_mask(sink != nullptr ? sink->wanted_events() : 0),
-      m_context{m_io,      m_stats, m_events, m_event_mask, m_dns,
-                m_lookups, m_steps, m_cycle,  host_api(),   m_finished} {}
+      m_context{m_io,
+                m_stats,
+                m_events,
+                m_event_mask,
+                m_dns,
+                m_lookups,
+                m_steps,
+                m_cycle,
+                host_api(),
+                m_finished,
+                plan.open ? &m_pool : nullptr} {}
 
 void Worker::hand_over() {
     m_aggregator.absorb(m_stats);
@@ -52,11 +61,21 @@ Worker::~Worker() {
 void Worker::add_user(std::uint32_t index, std::uint32_t cycle_users) {
     assert(!m_stacks);  // the pool is sized for the users added before map_stacks()
     m_users.push_back(std::make_unique<VirtualUser>(m_context, m_plan, index, cycle_users));
+    m_cycle_users = cycle_users;
+}
+
+void Worker::share_arrivals(std::uint32_t worker, std::uint32_t workers, std::size_t max_users) {
+    assert(!m_stacks && m_plan.open);
+    m_worker_index = worker;
+    m_workers = workers;
+    m_max_users = max_users;
 }
 
 void Worker::map_stacks() {
     if (!m_stacks) {
-        m_stacks = std::make_unique<StackPool>(m_users.size(), m_plan.stack_size);
+        // An open-model pool may grow: every stack it may need is mapped now (address space
+        // only), since mapping later would take the lock every running worker needs.
+        m_stacks = std::make_unique<StackPool>(std::max(m_users.size(), m_max_users), m_plan.stack_size);
     }
 }
 
@@ -79,6 +98,7 @@ void Worker::detach() {
 
 void Worker::cancel_all() {
     asio::post(m_io, [this] {
+        m_arrival_timer.cancel();  // no arrival after this (end_arrivals closes the pool)
         for (auto& user : m_users) {
             user->cancel();
         }
@@ -106,41 +126,120 @@ void Worker::schedule_watchdog() {
     });
 }
 
+void Worker::participant_ended() {
+    if (--m_live == 0) {
+        m_flush_timer.cancel();
+        m_watchdog.cancel();
+    }
+}
+
+void Worker::spawn(std::size_t i) {
+    VirtualUser* vu = m_users[i].get();
+    asio::spawn(
+        // A guard page under each stack turns an overflow into a clean fault (see crash_report)
+        // rather than silent heap corruption; pages are committed only when touched.
+        m_io.get_executor(), std::allocator_arg, PooledStack(m_stacks->stack(i)),
+        [vu](Yield yield) { vu->run(yield); },
+        [this](std::exception_ptr e) {
+            if (e) {
+                // VirtualUser::run catches everything; reaching here is a bug worth reporting.
+                try {
+                    std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    std::fprintf(stderr, "loads-runner: internal error in a virtual user: %s\n", ex.what());
+                } catch (...) {
+                    std::fprintf(stderr, "loads-runner: internal error in a virtual user\n");
+                }
+            }
+            participant_ended();
+        });
+}
+
+// The users made before the run create their instances and park; once every worker's have, the
+// engine sets the first arrival's time and the deadline and lets the workers go, so no arrival of
+// the run's start finds its pool still being made.
+void Worker::start_arrivals() {
+    while (m_pool.idle() + 1 < m_live && !m_cycle.stop_new_tests.load(std::memory_order_relaxed)) {
+        m_io.run_one_for(std::chrono::milliseconds(1));
+    }
+    m_cycle.workers_ready.fetch_add(1, std::memory_order_release);
+    m_cycle.arrivals_go.wait(false, std::memory_order_acquire);
+    const std::uint64_t limit = m_plan.open->arrivals;
+    m_schedule.emplace(m_plan.open->rate, m_worker_index, m_workers, limit, m_cycle.arrivals_start,
+                       m_cycle.deadline);
+    schedule_arrival();
+}
+
+void Worker::schedule_arrival() {
+    const auto next = m_schedule->next();
+    if (!next || m_cycle.stop_new_tests.load(std::memory_order_relaxed)) {
+        end_arrivals();
+        return;
+    }
+    m_arrival_timer.expires_at(*next);
+    m_arrival_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) {
+            end_arrivals();
+            return;
+        }
+        // Every arrival already due (a timer fires late when the thread was busy) is taken now:
+        // late, its lateness counted in the corrected latency, but never skipped or queued.
+        const auto now = std::chrono::steady_clock::now();
+        for (auto at = m_schedule->next(); at && *at <= now; at = m_schedule->next()) {
+            take_arrival(*at);
+            m_schedule->advance();
+        }
+        schedule_arrival();
+    });
+}
+
+void Worker::take_arrival(std::chrono::steady_clock::time_point arrival) {
+    if (VirtualUser* user = m_pool.take()) {
+        user->assign(arrival);
+        return;
+    }
+    if (m_users.size() < m_max_users) {
+        const auto local = static_cast<std::uint32_t>(m_users.size());
+        m_users.push_back(std::make_unique<VirtualUser>(m_context, m_plan, m_worker_index + local * m_workers,
+                                                        m_cycle_users));
+        m_users.back()->assign(arrival);
+        ++m_live;
+        spawn(m_users.size() - 1);
+        return;
+    }
+    m_stats.record_dropped_arrival();
+    m_finished.fetch_add(1, std::memory_order_relaxed);  // dealt with, for a --hits run's progress
+}
+
+void Worker::end_arrivals() {
+    if (!m_schedule) {
+        return;
+    }
+    m_schedule.reset();
+    for (VirtualUser* user : m_pool.close()) {
+        user->wake();
+    }
+    participant_ended();
+}
+
 // Every coroutine spawned here runs to its end: users are cancelled, never destroyed while
 // suspended (io.run() only returns once all have finished). That matters because destroying a
 // suspended Boost.Context fiber unwinds it with an exception that the SDK's catch-all trampolines
 // would swallow.
 void Worker::thread_main() {
     const CrashStack crash_stack;  // lets the crash report run even after a stack overflow
-    m_live = m_users.size();
+    // An open-model schedule counts as one more participant: it keeps the flush and watchdog
+    // timers going, as a user would, even while no user is alive.
+    m_live = m_users.size() + (m_plan.open ? 1 : 0);
     for (std::size_t i = 0; i < m_users.size(); ++i) {
-        VirtualUser* vu = m_users[i].get();
-        asio::spawn(
-            // A guard page under each stack turns an overflow into a clean fault (see crash_report)
-            // rather than silent heap corruption; pages are committed only when touched.
-            m_io.get_executor(), std::allocator_arg, PooledStack(m_stacks->stack(i)),
-            [vu](Yield yield) { vu->run(yield); },
-            [this](std::exception_ptr e) {
-                if (e) {
-                    // VirtualUser::run catches everything; reaching here is a bug worth reporting.
-                    try {
-                        std::rethrow_exception(e);
-                    } catch (const std::exception& ex) {
-                        std::fprintf(stderr, "loads-runner: internal error in a virtual user: %s\n",
-                                     ex.what());
-                    } catch (...) {
-                        std::fprintf(stderr, "loads-runner: internal error in a virtual user\n");
-                    }
-                }
-                if (--m_live == 0) {
-                    m_flush_timer.cancel();
-                    m_watchdog.cancel();
-                }
-            });
+        spawn(i);
     }
     if (m_live > 0) {
         schedule_flush();
         schedule_watchdog();
+    }
+    if (m_plan.open) {
+        start_arrivals();
     }
     m_io.run();
     hand_over();

@@ -21,6 +21,10 @@ RunInfo::RunInfo(const Fqn& fqn, const RunPlan& plan, std::chrono::system_clock:
     if (!plan.duration) {
         m_hits.assign(plan.hits.begin(), plan.hits.end());
     }
+    if (plan.open) {
+        m_view.rate = plan.open->rate;
+        m_view.max_users = plan.open->max_users;
+    }
     std::sort(m_options.begin(), m_options.end());
     for (const auto& [name, value] : m_options) {
         m_option_views.push_back({view(name), view(value)});

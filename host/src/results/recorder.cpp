@@ -21,7 +21,11 @@ void Recorder::hit(std::string_view method, std::string_view url, int status, st
 
 void Recorder::hit(std::string_view method, std::string_view url, int status, std::uint64_t elapsed_us,
                    std::int64_t started_us) {
-    m_stats.record_hit(url, status, elapsed_us);
+    if (m_open) {
+        m_stats.record_hit(url, status, elapsed_us + m_lag_us, elapsed_us);
+    } else {
+        m_stats.record_hit(url, status, elapsed_us);
+    }
     if (wants(LOADS_EVENT_HIT)) {
         const std::int64_t at =
             started_us != 0 ? started_us : epoch_micros() - static_cast<std::int64_t>(elapsed_us);

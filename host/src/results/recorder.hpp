@@ -18,6 +18,15 @@ public:
         : m_stats(stats), m_events(mask != 0 ? events : nullptr), m_mask(mask), m_place(place) {}
 
     void begin_test(std::uint32_t series, std::uint32_t hit);
+    /// Begins an open-model iteration that started `lag_us` after its scheduled arrival: counts the
+    /// arrival, and every hit until the next begin_test is recorded both as service time and as
+    /// corrected latency (service time + lag).
+    void begin_arrival(std::uint32_t hit, std::uint64_t lag_us) {
+        m_stats.record_arrival();
+        begin_test(0, hit);
+        m_open = true;
+        m_lag_us = lag_us;
+    }
     void hit(std::string_view method, std::string_view url, int status, std::uint64_t elapsed_us);
     /// A hit whose request was sent at `started_us` (microseconds since the epoch), as an external
     /// runner reports it.
@@ -49,6 +58,8 @@ private:
     std::uint32_t m_mask;
     EventPlace m_place;
     std::int64_t m_test_started_us = 0;
+    bool m_open = false;  ///< Set for the whole life of an open-model user (begin_arrival).
+    std::uint64_t m_lag_us = 0;
 };
 
 }  // namespace loads::host

@@ -88,6 +88,8 @@ void RunStats::add_totals(const Totals& t) noexcept {
     m_totals.sockets_closed += t.sockets_closed;
     m_totals.socket_bytes += t.socket_bytes;
     m_totals.malformed_messages += t.malformed_messages;
+    m_totals.arrivals += t.arrivals;
+    m_totals.dropped_arrivals += t.dropped_arrivals;
 }
 
 void RunStats::add_url(std::string_view url, const UrlStats& s) {
@@ -102,6 +104,7 @@ void RunStats::add_url(std::string_view url, const UrlStats& s) {
 
 void RunStats::merge(const RunStats& other) {
     m_latency.merge(other.m_latency);
+    m_service.merge(other.m_service);
     for (const auto& [url, s] : other.m_urls) {
         add_url(url, s);
     }
@@ -116,6 +119,7 @@ void RunStats::merge(const RunStats& other) {
 
 void RunStats::clear() {
     m_latency.reset();
+    m_service.reset();
     m_urls.clear();
     m_counters.clear();
     m_problems.clear();
@@ -125,7 +129,8 @@ void RunStats::clear() {
 bool RunStats::empty() const noexcept {
     return m_latency.count() == 0 && m_counters.empty() && m_problems.empty() && m_totals.successes == 0 &&
            m_totals.tests_finished == 0 && m_totals.cancelled == 0 && m_totals.sockets_opened == 0 &&
-           m_totals.sockets_closed == 0 && m_totals.socket_bytes == 0 && m_totals.malformed_messages == 0;
+           m_totals.sockets_closed == 0 && m_totals.socket_bytes == 0 && m_totals.malformed_messages == 0 &&
+           m_totals.arrivals == 0 && m_totals.dropped_arrivals == 0;
 }
 
 }  // namespace loads::host

@@ -59,6 +59,16 @@ public:
     static constexpr std::string_view k_other_urls = "(other URLs)";
 
     void record_hit(std::string_view url, int status, std::uint64_t elapsed_us);
+    /// A hit of an open-model run: `latency_us` (corrected: from the iteration's scheduled
+    /// arrival's lateness on) goes where record_hit puts its time, `service_us` (from the send)
+    /// into service_time().
+    void record_hit(std::string_view url, int status, std::uint64_t latency_us, std::uint64_t service_us) {
+        m_service.record(service_us);
+        record_hit(url, status, latency_us);
+    }
+    /// Open model: the schedule started an iteration, or had to drop one (no user free).
+    void record_arrival() noexcept { ++m_totals.arrivals; }
+    void record_dropped_arrival() noexcept { ++m_totals.dropped_arrivals; }
     void record_success() noexcept { ++m_totals.successes; }
     void record_problem(ProblemKind kind, std::string_view type, std::string_view message,
                         std::string_view file, std::uint32_t line);
@@ -82,6 +92,8 @@ public:
         std::uint64_t sockets_closed = 0;
         std::uint64_t socket_bytes = 0;        ///< Payload bytes received on web sockets.
         std::uint64_t malformed_messages = 0;  ///< External runners' messages that were ignored.
+        std::uint64_t arrivals = 0;            ///< Open model: iterations the schedule started.
+        std::uint64_t dropped_arrivals = 0;    ///< Open model: arrivals no user was free to take.
     };
     Totals totals() const noexcept { return m_totals; }
 
@@ -89,6 +101,7 @@ public:
     /// rebuilt; merge() is the same for a whole RunStats at hand).
     void add_totals(const Totals& t) noexcept;
     LatencyHistogram& latency_for_merge() noexcept { return m_latency; }
+    LatencyHistogram& service_time_for_merge() noexcept { return m_service; }
     void add_url(std::string_view url, const UrlStats& stats);
     /// Adds `count` occurrences to a digest entry (the failures/errors counts are in Totals).
     void add_problem_count(const ProblemKey& key, std::uint64_t count) { add_problem(key, count); }
@@ -101,7 +114,10 @@ public:
     std::uint64_t hits() const noexcept { return m_latency.count(); }
     /// Responses per status over every URL.
     StatusCounts statuses() const;
+    /// Every hit's time; in an open-model run the corrected latency (see record_hit).
     const LatencyHistogram& latency() const noexcept { return m_latency; }
+    /// Open model only: every hit's time from its send (empty in a closed-model run).
+    const LatencyHistogram& service_time() const noexcept { return m_service; }
     const std::unordered_map<std::string, UrlStats, StringHash, std::equal_to<>>& urls() const noexcept {
         return m_urls;
     }
@@ -116,12 +132,15 @@ public:
     std::uint64_t sockets_closed() const noexcept { return m_totals.sockets_closed; }
     std::uint64_t socket_bytes() const noexcept { return m_totals.socket_bytes; }
     std::uint64_t malformed_messages() const noexcept { return m_totals.malformed_messages; }
+    std::uint64_t arrivals() const noexcept { return m_totals.arrivals; }
+    std::uint64_t dropped_arrivals() const noexcept { return m_totals.dropped_arrivals; }
 
 private:
     void add_problem(const ProblemKey& key, std::uint64_t count);
     UrlStats& url_entry(std::string_view url);
 
     LatencyHistogram m_latency;
+    LatencyHistogram m_service;
     std::unordered_map<std::string, UrlStats, StringHash, std::equal_to<>> m_urls;
     std::map<std::string, std::int64_t, std::less<>> m_counters;
     std::map<ProblemKey, std::uint64_t> m_problems;

@@ -53,6 +53,9 @@ StatsView::StatsView(const RunStats& s) {
     m_view.socket_bytes = s.socket_bytes();
     m_view.malformed_messages = s.malformed_messages();
     m_view.latency = latency_view(s.latency(), m_buckets);
+    m_view.arrivals = s.arrivals();
+    m_view.dropped_arrivals = s.dropped_arrivals();
+    m_view.service_time = latency_view(s.service_time(), m_service_buckets);
     fill_statuses(s.statuses(), m_statuses);
     m_view.statuses = m_statuses.data();
     m_view.status_count = m_statuses.size();

@@ -30,6 +30,7 @@ private:
     };
     loads_stats m_view{};
     std::vector<loads_bucket> m_buckets;
+    std::vector<loads_bucket> m_service_buckets;
     std::vector<loads_status_count> m_statuses;
     std::vector<std::unique_ptr<Url>> m_urls;
     std::vector<const loads_url_stats*> m_url_pointers;

@@ -7,8 +7,9 @@
 namespace loads::host {
 namespace {
 
-constexpr std::string_view k_magic = "LDS2";  // loads stats, format 2 (1 had no malformed_messages)
-constexpr std::size_t k_max_text = 1 << 20;   // one URL, message or counter name
+// loads stats, format 3 (2 had no arrivals, dropped arrivals or service time; 1 no malformed_messages)
+constexpr std::string_view k_magic = "LDS3";
+constexpr std::size_t k_max_text = 1 << 20;  // one URL, message or counter name
 
 class Writer {
 public:
@@ -135,11 +136,13 @@ std::string encode_stats(const RunStats& s) {
     Writer w;
     w.raw(k_magic);
     const RunStats::Totals t = s.totals();
-    for (std::uint64_t v : {t.successes, t.failures, t.errors, t.tests_finished, t.cancelled,
-                            t.sockets_opened, t.sockets_closed, t.socket_bytes, t.malformed_messages}) {
+    for (std::uint64_t v :
+         {t.successes, t.failures, t.errors, t.tests_finished, t.cancelled, t.sockets_opened,
+          t.sockets_closed, t.socket_bytes, t.malformed_messages, t.arrivals, t.dropped_arrivals}) {
         w.u64(v);
     }
     write_histogram(w, s.latency());
+    write_histogram(w, s.service_time());
 
     std::vector<const std::pair<const std::string, UrlStats>*> urls;
     for (const auto& entry : s.urls()) {
@@ -181,12 +184,15 @@ std::string decode_stats(std::string_view bytes, RunStats& into) {
         return r.error();
     }
     RunStats::Totals t;
-    for (std::uint64_t* v : {&t.successes, &t.failures, &t.errors, &t.tests_finished, &t.cancelled,
-                             &t.sockets_opened, &t.sockets_closed, &t.socket_bytes, &t.malformed_messages}) {
+    for (std::uint64_t* v :
+         {&t.successes, &t.failures, &t.errors, &t.tests_finished, &t.cancelled, &t.sockets_opened,
+          &t.sockets_closed, &t.socket_bytes, &t.malformed_messages, &t.arrivals, &t.dropped_arrivals}) {
         *v = r.u64();
     }
     LatencyHistogram latency;
     read_histogram(r, latency);
+    LatencyHistogram service;
+    read_histogram(r, service);
 
     // A runner never sends more than its RunStats keeps (the rest is merged into one entry):
     // more is a forgery, refused before it can make the reader allocate a histogram for each.
@@ -239,6 +245,7 @@ std::string decode_stats(std::string_view bytes, RunStats& into) {
     // Only a message read whole is added: `into` never holds half of one.
     into.add_totals(t);
     into.latency_for_merge().merge(latency);
+    into.service_time_for_merge().merge(service);
     for (const auto& [url, u] : url_stats) {
         into.add_url(url, u);
     }

@@ -34,7 +34,9 @@ extern "C" {
 /// ABI minor version: raised when slots are appended; a host accepts plugins with minor <= its own.
 /// 1.1: web sockets. 1.2: output plugins. 1.3: the agents of a distributed run in snapshots.
 /// 1.4: observer plugins. 1.5: external runners' malformed messages in loads_stats.
-#define LOADS_ABI_MINOR 5
+/// 1.6: open-model runs (--rate): arrivals, dropped arrivals and service time in loads_stats, the
+/// target rate and user pool in loads_run_info.
+#define LOADS_ABI_MINOR 6
 
 /// Whether `ptr`, a versioned struct of type `type` filled by the other side, holds `field`:
 /// structs only grow at the end, so it does when the filler's struct_size covers it.
@@ -453,6 +455,10 @@ typedef struct loads_run_info {
     const loads_option_value* options; /**< Every option of the run (long name, value as text,
                                             defaults included), sorted by name. */
     size_t option_count;
+    /* ABI 1.6: read only when LOADS_HAS_FIELD(run, loads_run_info, max_users). */
+    double rate;        /**< --rate: arrivals per second (per agent in a distributed run); 0 for a
+                             closed-model run. */
+    uint32_t max_users; /**< --max-users: the open-model pool's cap; 0 for a closed-model run. */
 } loads_run_info;
 
 /// One bucket of a latency histogram. FROZEN.
@@ -538,6 +544,16 @@ typedef struct loads_stats {
     uint64_t malformed_messages; /**< Messages of external runners (--test-runner) that were ignored:
                                       not JSON, a wrong type, an unknown data_type... Always 0 for a
                                       run of plugin tests. */
+    /* ABI 1.6: read only when LOADS_HAS_FIELD(stats, loads_stats, service_time). */
+    uint64_t arrivals;          /**< Open-model runs (--rate): iterations the schedule started.
+                                     0 in a closed-model run. */
+    uint64_t dropped_arrivals;  /**< Open-model runs: arrivals no virtual user was free to take,
+                                     the pool being at --max-users; never started, never queued. */
+    loads_latency service_time; /**< Open-model runs: each hit from when its request was actually
+                                     sent. `latency` is then the corrected figure: the same plus
+                                     how late the hit's iteration started after its scheduled
+                                     arrival. Empty (count 0) in a closed-model run, where
+                                     `latency` is the service time. */
 } loads_stats;
 
 /// One agent of a distributed run, as the broker last reported it (ABI 1.3).

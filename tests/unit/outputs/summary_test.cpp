@@ -262,3 +262,28 @@ TEST_CASE("format_agents says which agents did not finish, when and why") {
     old.struct_size = offsetof(loads_snapshot, agents);
     CHECK(loads::outputs::format_agents(old).empty());
 }
+
+TEST_CASE("format_summary of an open-model run: target beside achieved, dropped, both latencies") {
+    RunReport r;
+    r.started = sample_start();
+    r.duration_seconds = 2.2;  // 2 s of arrivals, then the last iterations finishing
+    for (int i = 0; i < 99; ++i) {
+        r.stats.record_arrival();
+        r.stats.record_hit("http://h/", 200, 5000 + 1000, 5000);  // started 1 ms late
+    }
+    r.stats.record_dropped_arrival();
+    const loads::host::StatsView view(r.stats);
+    const auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(r.started.time_since_epoch()).count();
+    const std::string out = loads::outputs::format_summary(view.get(), r.duration_seconds, micros, {50, 2});
+    CAPTURE(out);
+    check_in_order(out,
+                   {"\nApproximate Average RPS: ", "\nTarget rate: 50.00/s, achieved 49.50/s (99 arrivals)\n",
+                    "\nDropped arrivals: 1\n", "\nLatency percentiles: p50 6.000 ms",
+                    "\nService time percentiles: p50 5.000 ms"});
+    CHECK(out.find("Request time percentiles") == std::string::npos);
+    // A closed-model run's summary says nothing of arrivals.
+    const std::string closed = loads::outputs::format_summary(view.get(), r.duration_seconds, micros);
+    CHECK(closed.find("Dropped arrivals") == std::string::npos);
+    CHECK(closed.find("Target rate") == std::string::npos);
+}

@@ -20,8 +20,12 @@ RunStats sample(unsigned seed) {
     for (int i = 0; i < 5000; ++i) {
         const std::string url = "http://h/" + std::to_string(rng() % 7);
         const int status = (rng() % 10 == 0) ? 500 : 200;
-        s.record_hit(url, status, 100 + rng() % 200000);
+        const std::uint64_t service = 100 + rng() % 200000;
+        s.record_hit(url, status, service + rng() % 3000, service);  // an open-model run's hits
     }
+    s.record_arrival();
+    s.record_arrival();
+    s.record_dropped_arrival();
     s.incr_counter("a", static_cast<std::int64_t>(seed));
     s.incr_counter("negative", -3);
     s.record_problem(ProblemKind::failure, "AssertionError", "1 != 2", "t.cpp", 7);
@@ -54,7 +58,12 @@ TEST_CASE("encode then decode gives the same RunStats") {
     CHECK(decoded.socket_bytes() == 1234);
     CHECK(decoded.cancelled() == 1);
     CHECK(decoded.malformed_messages() == 2);
-    CHECK(encode_stats(RunStats{}).size() == 4 + 9 * 8 + 28 + 3 * 4);  // an idle second costs 116 bytes
+    CHECK(decoded.arrivals() == 2);
+    CHECK(decoded.dropped_arrivals() == 1);
+    CHECK(decoded.service_time().count() == original.service_time().count());
+    CHECK(decoded.service_time().sum() == original.service_time().sum());
+    CHECK(decoded.service_time().max() == original.service_time().max());
+    CHECK(encode_stats(RunStats{}).size() == 4 + 11 * 8 + 2 * 28 + 3 * 4);  // an idle second: 160 bytes
     RunStats empty;
     CHECK(decode_stats(encode_stats(RunStats{}), empty) == "");
     CHECK(empty.empty());
@@ -71,6 +80,7 @@ TEST_CASE("merging decoded messages equals merging the originals, percentiles in
     CHECK(encode_stats(remote) == encode_stats(local));
     for (double p : {50.0, 90.0, 99.0, 99.9}) {
         CHECK(remote.latency().value_at_percentile(p) == local.latency().value_at_percentile(p));
+        CHECK(remote.service_time().value_at_percentile(p) == local.service_time().value_at_percentile(p));
         CHECK(remote.urls().at("http://h/3").latency.value_at_percentile(p) ==
               local.urls().at("http://h/3").latency.value_at_percentile(p));
     }
@@ -109,9 +119,9 @@ TEST_CASE("malformed messages are refused whole") {
         }
     }
     SUBCASE("a forged count cannot make the reader allocate") {
-        // Magic, 9 totals, then the overall histogram's sum, min and max: 4 + 72 + 24 bytes.
-        std::string forged(4 + 72 + 24, '\0');
-        forged.replace(0, 4, "LDS2");
+        // Magic, 11 totals, then the overall histogram's sum, min and max: 4 + 88 + 24 bytes.
+        std::string forged(4 + 88 + 24, '\0');
+        forged.replace(0, 4, "LDS3");
         forged += std::string("\xff\xff\xff\xff", 4);  // bucket count of the overall histogram
         RunStats into;
         CHECK(decode_stats(forged, into).find("a count larger than the message") != std::string::npos);
@@ -127,8 +137,9 @@ TEST_CASE("forged counts of URLs or error groups beyond what a runner keeps are 
     RunStats into;
     CHECK(decode_stats(bytes, into).empty());  // the runner's own cap, "(other URLs)" included
     CHECK(into.urls().size() == RunStats::k_max_urls);
-    // The URL count sits after the magic, 9 totals and the overall histogram.
-    const std::size_t at = 4 + 9 * 8 + 8 * 3 + 4 + 12 * [&] {
+    // The URL count sits after the magic, 11 totals, the overall histogram and the (empty)
+    // service time histogram.
+    const std::size_t at = 4 + 11 * 8 + 28 + 8 * 3 + 4 + 12 * [&] {
         std::size_t n = 0;
         big.latency().for_each_bucket([&](std::size_t, std::uint64_t) { ++n; });
         return n;

@@ -1,0 +1,28 @@
+#include "engine/arrival_schedule.hpp"
+
+#include <cmath>
+
+namespace loads::host {
+
+ArrivalSchedule::ArrivalSchedule(double rate, std::uint32_t worker, std::uint32_t workers,
+                                 std::uint64_t limit, Clock::time_point start, Clock::time_point end) noexcept
+    : m_period_ns(1e9 / rate),
+      m_index(worker),
+      m_workers(workers),
+      m_limit(limit),
+      m_start(start),
+      m_end(end) {}
+
+std::optional<ArrivalSchedule::Clock::time_point> ArrivalSchedule::next() const noexcept {
+    if (m_limit != 0 && m_index >= m_limit) {
+        return std::nullopt;
+    }
+    const double offset = std::round(double(m_index) * m_period_ns);
+    // Past the end (or too far out to be represented): the schedule is over.
+    if (!(offset < double(std::chrono::duration_cast<std::chrono::nanoseconds>(m_end - m_start).count()))) {
+        return std::nullopt;
+    }
+    return m_start + std::chrono::nanoseconds(static_cast<std::int64_t>(offset));
+}
+
+}  // namespace loads::host

@@ -1,0 +1,37 @@
+// ArrivalSchedule: when an open-model run's iterations are due, as one worker sees them.
+//
+// The run's arrivals are evenly spaced, 1/rate apart from the start; with W workers, worker w
+// takes arrivals w, w + W, w + 2W... so each worker's share is itself even and the merged stream
+// is the run's (no worker's arrivals bunch up against another's). Times are computed from the
+// index, never by adding intervals, so rounding cannot drift over a long run.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+
+namespace loads::host {
+
+class ArrivalSchedule {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    /// `limit`: arrivals of the whole run (0: no limit); `end`: no arrival at or after it.
+    ArrivalSchedule(double rate, std::uint32_t worker, std::uint32_t workers, std::uint64_t limit,
+                    Clock::time_point start, Clock::time_point end) noexcept;
+
+    /// The next arrival of this worker, or nothing when the schedule is over.
+    std::optional<Clock::time_point> next() const noexcept;
+    /// Moves past the arrival next() returned.
+    void advance() noexcept { m_index += m_workers; }
+
+private:
+    double m_period_ns;  ///< 1e9 / rate.
+    std::uint64_t m_index;
+    std::uint32_t m_workers;
+    std::uint64_t m_limit;
+    Clock::time_point m_start;
+    Clock::time_point m_end;
+};
+
+}  // namespace loads::host
