@@ -1,8 +1,8 @@
 // loads-runner: runs one test of a plugin as many virtual users and reports what happened.
 // Exit status: 0 all tests passed, 1 a test failed or errored, 2 bad input, 3 the environment
 // cannot support the run, 4 internal error, 5 an output could not write its report, 6 the
-// cluster could not do it (broker unreachable, too few agents, an agent lost...), 130
-// interrupted.
+// cluster could not do it (broker unreachable, too few agents, an agent lost...), 7 a threshold
+// was crossed, 130 interrupted.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,6 +18,8 @@
 #include <vector>
 
 #include <unistd.h>
+
+#include <loads/report_text.hpp>
 
 #include "base/process_info.hpp"
 #include "base/program_main.hpp"
@@ -38,6 +40,7 @@
 #include "reporting/output_hub.hpp"
 #include "reporting/result_relay.hpp"
 #include "reporting/run_info.hpp"
+#include "reporting/threshold_watch.hpp"
 
 namespace {
 
@@ -222,10 +225,21 @@ struct LocalTest {
     std::unique_ptr<ExternalEngine> external;
 };
 
+// A threshold scoped to a test must name the one the run runs. @throws UsageError.
+void check_threshold_scopes(const Options& options, const Fqn& fqn) {
+    for (const Threshold& t : options.thresholds) {
+        if (!t.scope.empty() && t.scope != fqn.test) {
+            throw UsageError("--threshold '" + t.expression + "': the run has no test '" + t.scope +
+                             "' (it runs " + fqn.test + ")");
+        }
+    }
+}
+
 LocalTest load_test(const Options& options, const std::string& run_id) {
     const bool external = !options.test_runner.empty();
     RunPlan plan = make_plan(options, /*with_tls=*/!external);
     Fqn fqn = external ? external_test_name(options.fqn) : parse_fqn(options.fqn);
+    check_threshold_scopes(options, fqn);
     LocalTest t{std::move(fqn), std::move(plan), nullptr, nullptr};
     t.plan.fqn = t.fqn.str();
     if (external) {
@@ -247,14 +261,46 @@ void prepare_process(const RunPlan& plan) {
     install_crash_report(plan.stack_size / 1024);
 }
 
-// The seed's rule — any failure or error makes the run fail — then an output that could not
-// write (5) and an interruption (130) override it.
-int exit_status(const RunReport& report, const std::vector<std::string>& output_problems) {
+std::string measured_text(const JudgedThreshold& j) {
+    return loads::report_text::threshold_value(j.result.measured, j.threshold.unit);
+}
+
+// One line for a CI log, whatever the outputs: which thresholds were crossed.
+int threshold_status(const RunReport& report, const ThresholdWatch* watch) {
+    std::size_t crossed = 0;
+    std::string which;
+    for (const JudgedThreshold& j : report.thresholds) {
+        if (!j.result.passed) {
+            ++crossed;
+            which += (which.empty() ? "" : ", ") + j.threshold.expression + " (" + measured_text(j) + ")";
+        }
+    }
+    if (watch != nullptr && watch->abort_cause() != nullptr) {
+        std::cerr << "loads-runner: threshold " << watch->abort_cause()->threshold.expression << " crossed ("
+                  << measured_text(*watch->abort_cause()) << "): the run was stopped\n";
+    }
+    if (crossed == 0) {
+        return 0;
+    }
+    std::cerr << "loads-runner: " << crossed << " of " << report.thresholds.size()
+              << " thresholds crossed: " << which << '\n';
+    return 7;
+}
+
+// The seed's rule — any failure or error makes the run fail — then a crossed threshold (7), an
+// output that could not write (5) and an interruption (130, unless a threshold stopped the run)
+// override it.
+int exit_status(const RunReport& report, const std::vector<std::string>& output_problems,
+                const ThresholdWatch* watch) {
     int status = report.stats.failures() + report.stats.errors() > 0 ? 1 : 0;
+    if (const int t = threshold_status(report, watch); t != 0) {
+        status = t;
+    }
     if (!output_problems.empty()) {
         status = 5;
     }
-    if (report.interrupted) {
+    const bool stopped_by_threshold = watch != nullptr && watch->abort_cause() != nullptr;
+    if (report.interrupted && !stopped_by_threshold) {
         std::cerr << "loads-runner: interrupted; the summary covers the tests that finished\n";
         status = 130;
     }
@@ -280,12 +326,21 @@ int run_here(const Options& options) {
     if (agent_mode) {
         relay = std::make_unique<ResultRelay>(hub, options.zmq_receiver, options.run_id, options.agent_id);
     }
-    RunListener& listener = relay ? static_cast<RunListener&>(*relay) : hub;
+    RunListener* listener = relay ? static_cast<RunListener*>(relay.get()) : &hub;
+    std::unique_ptr<ThresholdWatch> watch;
+    if (!options.thresholds.empty()) {
+        watch = std::make_unique<ThresholdWatch>(*listener, options.thresholds, options.abort_on_fail,
+                                                 options.threshold_grace, g_interrupted);
+        listener = watch.get();
+    }
     hub.start(
         std::make_shared<const RunInfo>(test.fqn, test.plan, std::chrono::system_clock::now(), options.all));
-    RunReport report = test.external ? test.external->run(test.plan, listener, g_interrupted)
-                                     : engine.run(test.plan, listener, g_interrupted);
+    RunReport report = test.external ? test.external->run(test.plan, *listener, g_interrupted)
+                                     : engine.run(test.plan, *listener, g_interrupted);
     report.fqn = test.fqn.str();
+    if (watch) {
+        report.thresholds = watch->verdicts(report);
+    }
     RunStats last_interval =
         test.external ? test.external->take_last_interval() : engine.take_last_interval();
     const bool relayed = !relay || relay->send_final(last_interval, report);
@@ -301,7 +356,7 @@ int run_here(const Options& options) {
     if (!relay) {
         tell_observers(options, report, run_id);
     }
-    const int status = exit_status(report, output_problems);
+    const int status = exit_status(report, output_problems, watch.get());
     if (report.abandoned_workers > 0) {
         // Their threads still run test code: leave without unwinding anything they may touch.
         std::cerr << "loads-runner: some virtual users did not stop when cancelled (does a test catch "

@@ -154,7 +154,15 @@ public:
         }
     }
 
-    void finish(const loads_snapshot&) override {
+    void finish(const loads_snapshot& s) override {
+        // An open-model run's arrivals are known only now: two more settings before the end,
+        // which FunkLoad's report ignores and a script can read.
+        const loads_stats& t = *s.total;
+        if (LOADS_HAS_FIELD(&t, loads_stats, service_time) && t.arrivals + t.dropped_arrivals > 0) {
+            write("<config key=\"arrivals\" value=\"" + std::to_string(t.arrivals) +
+                  "\"/>\n<config key=\"dropped_arrivals\" value=\"" + std::to_string(t.dropped_arrivals) +
+                  "\"/>\n");
+        }
         write("</funkload>\n");
         std::FILE* f = m_file;
         m_file = nullptr;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <loads/output.hpp>
+#include <loads/report_text.hpp>
 
 #include "html_text.hpp"
 #include "svg_chart.hpp"
@@ -311,6 +312,31 @@ std::string problems_table(const loads_stats& t) {
     return out + "</section>\n";
 }
 
+// The run's thresholds, crossed ones in the bad colour (nothing without any).
+std::string thresholds_table(const loads_snapshot& s) {
+    if (!LOADS_HAS_FIELD(&s, loads_snapshot, threshold_count) || s.threshold_count == 0) {
+        return {};
+    }
+    std::string out = "<section>\n<h2>Thresholds</h2>\n";
+    out +=
+        R"(<table><thead><tr><th class="text">Threshold</th><th class="text">Verdict</th><th>Measured</th>)"
+        R"(<th>Limit</th></tr></thead><tbody>)"
+        "\n";
+    for (std::size_t i = 0; i < s.threshold_count; ++i) {
+        const loads_threshold& t = *s.thresholds[i];
+        const std::string verdict = std::string(t.passed ? "\u2713 passed" : "\u2717 crossed") +
+                                    (t.aborted ? " (stopped the run)" : "");
+        out += "<tr>" + td(code(loads::text(t.expression)), "text") +
+               td(escape(verdict), t.passed ? "text" : "text bad") +
+               td(escape(loads::report_text::threshold_value(t.measured, loads::text(t.unit))),
+                  t.passed ? "" : "bad") +
+               td(escape(std::string(loads::text(t.op)) + " " +
+                         loads::report_text::threshold_value(t.limit, loads::text(t.unit)))) +
+               "</tr>\n";
+    }
+    return out + "</tbody></table>\n</section>\n";
+}
+
 std::string counters_table(const loads_stats& t) {
     std::string out = "<section>\n<h2>Custom counters</h2>\n";
     if (t.counter_count == 0) {
@@ -346,6 +372,7 @@ std::string render_report(const RunDescription& run, const Timeline& timeline, c
         escape(run.fqn) + "</title>\n<style>" + std::string(k_style) + "</style>\n</head>\n<body>\n<main>\n";
     out += header(run, final);
     out += totals(run, t, final.elapsed);
+    out += thresholds_table(final);
     out += charts(run, timeline, t);
     out += url_table(t);
     out += problems_table(t);

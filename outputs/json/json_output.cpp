@@ -2,6 +2,7 @@
 // percentiles overall and per URL, statuses, counters, error groups and the run's options —
 // for dashboards and CI scripts. Durations are in milliseconds (keys end in _ms).
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,23 @@ std::string latency(const loads_latency& l, const std::string& indent) {
            ",\n" + indent + "  \"p95_ms\": " + ms(l.p95_us) + ",\n" + indent +
            "  \"p99_ms\": " + ms(l.p99_us) + ",\n" + indent + "  \"p99_9_ms\": " + ms(l.p999_us) + ",\n" +
            indent + "  \"max_ms\": " + ms(l.max_us) + "\n" + indent + "}";
+}
+
+// The run's thresholds: always present (empty without any), so a CI script can read it blindly.
+std::string thresholds(const loads_snapshot& s) {
+    const std::size_t n = LOADS_HAS_FIELD(&s, loads_snapshot, threshold_count) ? s.threshold_count : 0;
+    std::string out = "  \"thresholds\": [";
+    for (std::size_t i = 0; i < n; ++i) {
+        const loads_threshold& t = *s.thresholds[i];
+        out += std::string(i ? "," : "") + "\n    {\"expression\": " + json_string(text(t.expression)) +
+               ", \"scope\": " + json_string(text(t.scope)) + ", \"metric\": " + json_string(text(t.metric)) +
+               ", \"op\": " + json_string(text(t.op)) + ", \"limit\": " + json_number(t.limit) +
+               ", \"unit\": " + json_string(text(t.unit)) +
+               ", \"measured\": " + (std::isnan(t.measured) ? std::string("null") : json_number(t.measured)) +
+               ", \"passed\": " + (t.passed ? "true" : "false") +
+               ", \"aborted\": " + (t.aborted ? "true" : "false") + "}";
+    }
+    return out + (n ? "\n  ],\n" : "],\n");
 }
 
 std::string statuses(const loads_status_count* s, std::size_t n) {
@@ -152,6 +170,7 @@ public:
             }
             out += "\n  ],\n";
         }
+        out += thresholds(s);
         out += m_options + "}\n";
         loads::write_file(m_path, out);
     }

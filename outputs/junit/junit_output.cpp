@@ -2,6 +2,7 @@
 // case of the suite module.Class; its failures and errors become <failure> and <error> elements
 // whose message names the most common problem and whose text lists every group with its count
 // and location. The run's figures and options go into properties and system-out.
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -51,13 +52,20 @@ public:
 
     void finish(const loads_snapshot& s) override {
         const loads_stats& t = *s.total;
-        const int failed = t.failures > 0 ? 1 : 0;
+        const std::size_t nthresholds =
+            LOADS_HAS_FIELD(&s, loads_snapshot, threshold_count) ? s.threshold_count : 0;
+        std::size_t crossed = 0;
+        for (std::size_t i = 0; i < nthresholds; ++i) {
+            crossed += s.thresholds[i]->passed ? 0 : 1;
+        }
+        const std::size_t failed = (t.failures > 0 ? 1 : 0) + crossed;
         const int errored = t.errors > 0 ? 1 : 0;
+        const std::string tests = std::to_string(1 + nthresholds);
         const std::string time = seconds(s.elapsed);
         std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-        out += "<testsuites name=\"loads\" tests=\"1\" failures=\"" + std::to_string(failed) +
+        out += "<testsuites name=\"loads\" tests=\"" + tests + "\" failures=\"" + std::to_string(failed) +
                "\" errors=\"" + std::to_string(errored) + "\" time=\"" + time + "\">\n";
-        out += "  <testsuite name=\"" + xml_text(m_class) + "\" tests=\"1\" failures=\"" +
+        out += "  <testsuite name=\"" + xml_text(m_class) + "\" tests=\"" + tests + "\" failures=\"" +
                std::to_string(failed) + "\" errors=\"" + std::to_string(errored) +
                "\" skipped=\"0\" time=\"" + time + "\" timestamp=\"" + m_started + "\" hostname=\"" +
                xml_text(m_node) + "\">\n";
@@ -77,7 +85,11 @@ public:
         out += problems(t, LOADS_STATUS_FAILURE, "failure", t.failures);
         out += problems(t, LOADS_STATUS_ERROR, "error", t.errors);
         out += "      <system-out>" + xml_text(summary(t, s.elapsed)) + "</system-out>\n";
-        out += "    </testcase>\n  </testsuite>\n</testsuites>\n";
+        out += "    </testcase>\n";
+        for (std::size_t i = 0; i < nthresholds; ++i) {
+            out += threshold_case(*s.thresholds[i]);
+        }
+        out += "  </testsuite>\n</testsuites>\n";
         loads::write_file(m_path, out);
     }
 
@@ -107,6 +119,24 @@ private:
                                      : std::string(kind == LOADS_STATUS_FAILURE ? "AssertionError" : "error");
         return "      <" + std::string(element) + " message=\"" + xml_text(message) + "\" type=\"" +
                xml_text(type) + "\">" + xml_text(body) + "</" + element + ">\n";
+    }
+
+    // A threshold is a test case of its own, so CI servers list it by name: passed, or a
+    // <failure> saying what was measured against which limit.
+    std::string threshold_case(const loads_threshold& th) const {
+        const std::string value = loads::report_text::threshold_value(th.measured, text(th.unit));
+        std::string out = "    <testcase classname=\"" + xml_text(m_class) + "\" name=\"threshold " +
+                          xml_text(text(th.expression)) + "\" time=\"0.000\">\n";
+        if (!th.passed) {
+            const std::string message = "measured " + value + ", limit " + std::string(text(th.op)) + " " +
+                                        loads::report_text::threshold_value(th.limit, text(th.unit)) +
+                                        (th.aborted ? "; it stopped the run" : "");
+            out += "      <failure message=\"" + xml_text(message) + "\" type=\"ThresholdCrossed\">" +
+                   xml_text(message) + "</failure>\n";
+        } else {
+            out += "      <system-out>measured " + xml_text(value) + "</system-out>\n";
+        }
+        return out + "    </testcase>\n";
     }
 
     static std::string summary(const loads_stats& t, double elapsed) {

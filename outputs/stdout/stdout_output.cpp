@@ -72,6 +72,7 @@ public:
         }
         std::fputs(loads::outputs::format_summary(*s.total, s.elapsed, m_started_us, m_open).c_str(), stdout);
         std::fputs(loads::outputs::format_agents(s).c_str(), stdout);
+        std::fputs(loads::outputs::format_thresholds(s).c_str(), stdout);
         if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
             throw std::runtime_error(std::string("cannot write the summary to stdout: ") +
                                      std::strerror(errno));

@@ -1,6 +1,7 @@
 #include "summary.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <string>
@@ -154,6 +155,29 @@ std::string format_summary(const loads_stats& s, double duration_seconds, std::i
             out += "- " + std::string(text(s.counters[i].name)) + " : " +
                    std::to_string(s.counters[i].value) + "\n";
         }
+    }
+    return out;
+}
+
+std::string format_thresholds(const loads_snapshot& snapshot) {
+    if (!LOADS_HAS_FIELD(&snapshot, loads_snapshot, threshold_count) || snapshot.threshold_count == 0) {
+        return {};
+    }
+    std::size_t crossed = 0;
+    std::size_t width = 0;
+    for (std::size_t i = 0; i < snapshot.threshold_count; ++i) {
+        crossed += snapshot.thresholds[i]->passed ? 0 : 1;
+        width = std::max(width, snapshot.thresholds[i]->expression.len);
+    }
+    std::string out = format("\nThresholds: %zu of %zu crossed\n", crossed, snapshot.threshold_count);
+    for (std::size_t i = 0; i < snapshot.threshold_count; ++i) {
+        const loads_threshold& t = *snapshot.thresholds[i];
+        const std::string expression = printable(text(t.expression));
+        out += std::string(t.passed ? "  \u2713 " : "  \u2717 ") + expression +
+               std::string(width - t.expression.len, ' ') + "  measured " +
+               report_text::threshold_value(t.measured, text(t.unit)) + ", limit " + std::string(text(t.op)) +
+               " " + report_text::threshold_value(t.limit, text(t.unit)) +
+               (t.aborted ? " (stopped the run)" : "") + "\n";
     }
     return out;
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <loads/abi.h>
 
@@ -26,6 +27,10 @@ double achieved_rate(const loads_stats& total, double duration_seconds, const Op
 /// What became of a distributed run's agents: "Agents: 3 (2 finished, 1 lost)", then one line
 /// per agent that did not finish, saying when and why. Empty for a local run.
 std::string format_agents(const loads_snapshot& snapshot);
+
+/// The Thresholds block: one line per threshold, ✓ or ✗, what was measured and the limit. Empty
+/// for a run without thresholds.
+std::string format_thresholds(const loads_snapshot& snapshot);
 
 /// The stderr digest: up to `limit` distinct failures/errors, most common first. Empty when none.
 std::string format_problems(const loads_stats& total, std::size_t limit);

@@ -89,10 +89,14 @@ class Pool(harness.ServerTestCase):
             report = os.path.join(tmp, "report.json")
             junit = os.path.join(tmp, "junit.xml")
             html = os.path.join(tmp, "report.html")
+            events = os.path.join(tmp, "events.jsonl")
+            funkload = os.path.join(tmp, "funkload.xml")
             r = harness.run("fixtures.Arrivals.test_get", "--server-url", self.server.url + "/delay/200", "--rate",
                             "50", "-d", "2", "-u", "2", "--max-users", "4", "--output", "json", "--output", "junit",
-                            "--output", "html", "--output-json-filename", report, "--output-junit-filename", junit,
-                            "--output-html-filename", html)
+                            "--output", "html", "--output", "file", "--output", "funkload",
+                            "--output-json-filename", report, "--output-junit-filename", junit,
+                            "--output-html-filename", html, "--output-file-filename", events,
+                            "--output-funkload-filename", funkload)
             self.assertRun(r, 0)
             _, _, arrivals = achieved(r.out)
             dropped = r.field("Dropped arrivals")
@@ -118,6 +122,12 @@ class Pool(harness.ServerTestCase):
                 page = f.read()
             self.assertIn("Dropped arrivals", page)
             self.assertIn("Mean service time", page)
+            with open(events) as f:
+                last = json.loads(f.read().splitlines()[-1])
+            self.assertEqual((last["event"], last["arrivals"], last["dropped_arrivals"]), ("stopTestRun", arrivals, dropped))
+            with open(funkload) as f:
+                xml = f.read()
+            self.assertIn(f'<config key="dropped_arrivals" value="{dropped}"/>', xml)
 
     def test_the_pool_grows_when_every_user_is_busy(self):
         r = harness.run("fixtures.Arrivals.test_get", "--server-url", self.server.url + "/delay/100", "--rate", "50",

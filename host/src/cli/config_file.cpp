@@ -112,7 +112,7 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
             throw UsageError(path + ":" + std::to_string(number) + ": expected 'key = value', got '" + line +
                              "'");
         }
-        if (section != "loads" && section != "output" && section != "observer") {
+        if (section != "loads" && section != "output" && section != "observer" && section != "thresholds") {
             after = After::skipped_key;
             continue;
         }
@@ -123,6 +123,10 @@ std::vector<ConfigEntry> read_config_file(const std::string& path) {
         entry.key = (section == "loads" ? "" : section + "-") + trim(line.substr(0, eq));
         for (char& c : entry.key) {
             c = (c == '_' || c == '.') ? '-' : c;
+        }
+        if (section == "thresholds") {
+            // NAME = EXPRESSION: the name is the reader's label, the value one --threshold.
+            entry.key = "threshold";
         }
         entry.value = trim(line.substr(eq + 1));
         if (entry.value.size() >= 2 && entry.value.front() == '"' && entry.value.back() == '"') {

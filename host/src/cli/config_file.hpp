@@ -1,7 +1,8 @@
 // Config file (--config): the INI `[loads]` section, whose keys are the long option names
 // (`server_url` and `server-url` alike) plus `fqn` for the test, the `[output]` section, whose
 // key `json_filename` is the option --output-json-filename (the seed's convention), and the
-// `[observer]` section, whose key `irc_server` is --observer-irc-server. A line indented deeper
+// `[observer]` section, whose key `irc_server` is --observer-irc-server, and the `[thresholds]`
+// section, whose every `NAME = EXPRESSION` is one --threshold (NAME only labels it). A line indented deeper
 // than the key above it continues that key's value (the seed's multi-line lists). Other sections
 // are skipped. The entries read become the command-line arguments they stand for, parsed after
 // the command line's: the command line always wins over the file.
@@ -17,13 +18,13 @@ namespace loads::host {
 struct ConfigEntry {
     std::string key;      ///< Normalised: '_' and '.' replaced by '-'; [output] and [observer]
                           ///< keys get "output-" and "observer-".
-    std::string section;  ///< "loads", "output" or "observer".
+    std::string section;  ///< "loads", "output", "observer" or "thresholds".
     std::string value;    ///< Trimmed; surrounding double quotes removed.
     int line = 0;
 };
 
-/// Reads the `[loads]`, `[output]` and `[observer]` sections of `path`. @throws UsageError (unreadable file,
-/// syntax error).
+/// Reads the `[loads]`, `[output]`, `[observer]` and `[thresholds]` sections of `path`. @throws UsageError
+/// (unreadable file, syntax error).
 std::vector<ConfigEntry> read_config_file(const std::string& path);
 
 /// The command-line arguments `entries` (read from `path`) stand for, for a parser of the

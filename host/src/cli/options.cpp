@@ -58,6 +58,9 @@ Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlu
         ("duration,d", po::value<double>(), "seconds each user cycle lasts (not with --hits)")
         ("rate", po::value<double>(), "open model: start a test every 1/RATE s (decimals allowed), whatever earlier ones are doing, for --duration or until --hits have started; -u users are made before the run")
         ("max-users", po::value<std::uint32_t>(), "with --rate: the pool of users may grow to this many when all are busy; past it an arrival is dropped and counted (default: -u)")
+        ("threshold", po::value<std::vector<std::string>>()->composing(), "a pass/fail criterion over the whole run, repeatable, e.g. p99<200ms, errors<1%, rps>=900, dropped==0, hits>=N, counter.NAME>=N, test_es:p95<=0.3s; a crossed one makes the exit status 7; a '!' suffix stops the run when it is crossed")
+        ("abort-on-fail", po::bool_switch(&o.abort_on_fail), "stop the run at the first crossed threshold (judged every second after --threshold-grace)")
+        ("threshold-grace", po::value(&o.threshold_grace), "seconds from the start before thresholds may stop the run (default 10)")
         ("grace", po::value(&o.grace), "seconds tests in flight may take to finish after a cycle's duration (default 5)")
         ("server-url", po::value(&o.server_url), "base URL of the service; replaces the test class's server_url")
         ("config", po::value(&o.config), "INI file whose [loads] section sets options ([output] sets output options); the command line wins")
@@ -188,6 +191,15 @@ void describe_open_model_options(const Options& o, std::vector<std::pair<std::st
         all.emplace_back("rate", number_text(*o.rate));
         all.emplace_back("max-users", o.max_users ? std::to_string(*o.max_users) : o.users);
     }
+    if (!o.thresholds.empty()) {
+        std::string list;
+        for (const auto& t : o.thresholds) {
+            list += (list.empty() ? "" : ", ") + t.expression;
+        }
+        all.emplace_back("threshold", list);
+        all.emplace_back("abort-on-fail", o.abort_on_fail ? "true" : "false");
+        all.emplace_back("threshold-grace", number_text(o.threshold_grace));
+    }
 }
 
 // What --rate needs and excludes besides the plan's own numbers (make_plan's).
@@ -207,6 +219,21 @@ void check_open_model(const Options& o) {
     }
     if (o.agents > 0) {
         throw UsageError("--rate is not supported with --agents yet: run the open model on one machine");
+    }
+}
+
+// Thresholds are judged by the runner that runs the test; what they need besides their own syntax.
+void check_thresholds(const Options& o) {
+    const bool any_abort = o.abort_on_fail || std::any_of(o.thresholds.begin(), o.thresholds.end(),
+                                                          [](const auto& t) { return t.abort; });
+    if (any_abort && o.thresholds.empty()) {
+        throw UsageError("--abort-on-fail stops the run at a crossed threshold: give one with --threshold");
+    }
+    if (!(o.threshold_grace >= 0) || o.threshold_grace > 1e7) {
+        throw UsageError("--threshold-grace must be a number of seconds >= 0");
+    }
+    if (!o.thresholds.empty() && o.agents > 0) {
+        throw UsageError("--threshold is not supported with --agents yet: judge a run on one machine");
     }
 }
 
@@ -363,6 +390,11 @@ void take_values(const po::variables_map& vm, Options& o) {
     if (vm.count("duration")) {
         o.duration = vm["duration"].as<double>();
     }
+    if (vm.count("threshold")) {
+        for (const auto& expression : vm["threshold"].as<std::vector<std::string>>()) {
+            o.thresholds.push_back(parse_threshold(expression));
+        }
+    }
     if (vm.count("rate")) {
         o.rate = vm["rate"].as<double>();
     }
@@ -457,6 +489,7 @@ void check_options(const Options& o, bool agents_given) {
     }
     check_receiver(o);
     check_open_model(o);
+    check_thresholds(o);
 }
 
 Options parse_options(const std::vector<std::string>& args, const OutputLoader& loader,

@@ -12,6 +12,7 @@
 #include "engine/run_plan.hpp"
 #include "plugins/observer_plugin.hpp"
 #include "plugins/output_plugin.hpp"
+#include "results/threshold.hpp"
 
 namespace loads::host {
 
@@ -22,6 +23,10 @@ struct Options {
     std::optional<double> duration;
     std::optional<double> rate;              ///< --rate: an open-model run's arrivals per second.
     std::optional<std::uint32_t> max_users;  ///< --max-users: its pool's cap (default: -u).
+    /// --threshold (and [thresholds] in the config file), parsed, in the order given.
+    std::vector<Threshold> thresholds;
+    bool abort_on_fail = false;   ///< --abort-on-fail: every threshold stops the run when crossed.
+    double threshold_grace = 10;  ///< --threshold-grace: seconds before aborting ones are judged.
     std::string server_url;
     std::string config;
     std::string list_module;

@@ -53,7 +53,7 @@ std::vector<std::string> OutputHub::finish(const RunReport& report, RunStats las
     auto snapshot = std::make_shared<const Snapshot>(
         report.stats, std::move(last_interval),
         SnapshotTimes{report.duration_seconds, report.progress, m_interval_start}, true, report.interrupted,
-        report.agents);
+        report.agents, report.thresholds);
     std::vector<std::string> problems;
     for (auto& c : m_channels) {
         c->push_finish(snapshot);

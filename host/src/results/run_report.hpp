@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "results/run_stats.hpp"
+#include "results/threshold.hpp"
 
 namespace loads::host {
 
@@ -31,6 +32,8 @@ struct RunReport {
     std::size_t abandoned_workers = 0;
     /// A distributed run's agents, sorted by id (empty for a local run).
     std::vector<AgentReport> agents;
+    /// The run's thresholds, judged, in the order given (empty when it has none).
+    std::vector<JudgedThreshold> thresholds;
 };
 
 }  // namespace loads::host

@@ -125,16 +125,43 @@ AgentViews::AgentViews(const std::vector<AgentReport>& agents) {
     }
 }
 
+ThresholdViews::ThresholdViews(const std::vector<JudgedThreshold>& thresholds) {
+    m_views.reserve(thresholds.size());  // no reallocation: m_pointers point in
+    for (const JudgedThreshold& j : thresholds) {
+        const Threshold& t = j.threshold;
+        loads_threshold v{};
+        v.struct_size = sizeof(v);
+        v.expression = view(t.expression);
+        v.scope = view(t.scope);
+        v.metric = view(t.metric_name);
+        const std::string_view op = t.op_text();  // static storage
+        v.op = {op.data(), op.size()};
+        v.unit = view(t.unit);
+        v.limit = t.limit;
+        v.measured = j.result.measured;
+        v.passed = j.result.passed ? 1 : 0;
+        v.aborted = j.aborted ? 1 : 0;
+        m_views.push_back(v);
+    }
+    for (const auto& v : m_views) {
+        m_pointers.push_back(&v);
+    }
+}
+
 Snapshot::Snapshot(RunStats total, RunStats interval, const SnapshotTimes& times, bool final,
-                   bool interrupted, std::vector<AgentReport> agents)
+                   bool interrupted, std::vector<AgentReport> agents, std::vector<JudgedThreshold> thresholds)
     : m_total(std::move(total)),
       m_interval(std::move(interval)),
       m_total_view(m_total),
       m_interval_view(m_interval),
       m_agents(std::move(agents)),
-      m_agent_views(m_agents) {
+      m_agent_views(m_agents),
+      m_thresholds(std::move(thresholds)),
+      m_threshold_views(m_thresholds) {
     m_view.agents = m_agent_views.data();
     m_view.agent_count = m_agent_views.size();
+    m_view.thresholds = m_threshold_views.data();
+    m_view.threshold_count = m_threshold_views.size();
     m_view.struct_size = sizeof(m_view);
     m_view.elapsed = times.elapsed;
     m_view.progress = times.progress;

@@ -58,6 +58,25 @@ private:
     std::vector<const loads_agent_report*> m_pointers;
 };
 
+/// The C views (loads_threshold) of a run's judged thresholds. Points into `thresholds`, which
+/// must outlive it and stay unchanged.
+class ThresholdViews {
+public:
+    explicit ThresholdViews(const std::vector<JudgedThreshold>& thresholds);
+    ThresholdViews(const ThresholdViews&) = delete;
+    ThresholdViews& operator=(const ThresholdViews&) = delete;
+
+    /// NULL when there are none, as the ABI says.
+    const loads_threshold* const* data() const noexcept {
+        return m_pointers.empty() ? nullptr : m_pointers.data();
+    }
+    std::size_t size() const noexcept { return m_pointers.size(); }
+
+private:
+    std::vector<loads_threshold> m_views;
+    std::vector<const loads_threshold*> m_pointers;
+};
+
 struct SnapshotTimes {
     double elapsed = 0;         ///< Seconds since the run started.
     double progress = 0;        ///< 0..1.
@@ -66,9 +85,10 @@ struct SnapshotTimes {
 
 class Snapshot {
 public:
-    /// `agents`: a distributed run's agents (for the final snapshot).
+    /// `agents`: a distributed run's agents, `thresholds` the run's judged thresholds (for the
+    /// final snapshot).
     Snapshot(RunStats total, RunStats interval, const SnapshotTimes& times, bool final, bool interrupted,
-             std::vector<AgentReport> agents = {});
+             std::vector<AgentReport> agents = {}, std::vector<JudgedThreshold> thresholds = {});
     Snapshot(const Snapshot&) = delete;
     Snapshot& operator=(const Snapshot&) = delete;
 
@@ -82,6 +102,8 @@ private:
     StatsView m_interval_view;
     std::vector<AgentReport> m_agents;
     AgentViews m_agent_views;
+    std::vector<JudgedThreshold> m_thresholds;
+    ThresholdViews m_threshold_views;
     loads_snapshot m_view{};
 };
 

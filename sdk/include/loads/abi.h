@@ -35,7 +35,7 @@ extern "C" {
 /// 1.1: web sockets. 1.2: output plugins. 1.3: the agents of a distributed run in snapshots.
 /// 1.4: observer plugins. 1.5: external runners' malformed messages in loads_stats.
 /// 1.6: open-model runs (--rate): arrivals, dropped arrivals and service time in loads_stats, the
-/// target rate and user pool in loads_run_info.
+/// target rate and user pool in loads_run_info; thresholds (--threshold) in the final snapshot.
 #define LOADS_ABI_MINOR 6
 
 /// Whether `ptr`, a versioned struct of type `type` filled by the other side, holds `field`:
@@ -568,6 +568,23 @@ typedef struct loads_agent_report {
     loads_str message;  /**< Why it failed, was lost or stopped; empty when finished. */
 } loads_agent_report;
 
+/// One threshold (--threshold) as judged at the end of the run (ABI 1.6).
+/// OWNERSHIP: host-owned. LIFETIME: as the snapshot holding it.
+typedef struct loads_threshold {
+    uint32_t struct_size; /**< sizeof(loads_threshold) as the host knows it. */
+    loads_str expression; /**< As given: `test_es:p99<200ms!`. */
+    loads_str scope;      /**< The test it is scoped to, or empty for the whole run. */
+    loads_str metric;     /**< `p99`, `errors`, `rps`, `counter.NAME`... */
+    loads_str op;         /**< `<`, `<=`, `>`, `>=` or `==`. */
+    loads_str unit;       /**< `ms`, `s`, `us`, `%`, `/s` or empty (a count). */
+    double limit;         /**< The limit, in `unit`. */
+    double measured;      /**< What the run measured, in `unit`; NaN when there was nothing to
+                               measure (no hits for a latency, no tests for a share), which fails. */
+    int32_t passed;       /**< 1 when the criterion held, 0 when it was crossed. */
+    int32_t aborted;      /**< 1 for the threshold whose crossing stopped the run (--abort-on-fail
+                               or a `!` suffix); `measured` is then its value at that moment. */
+} loads_threshold;
+
 /// The periodic and final view of the run.
 /// OWNERSHIP: host-owned, with everything it points to. LIFETIME: during the call only.
 typedef struct loads_snapshot {
@@ -585,6 +602,11 @@ typedef struct loads_snapshot {
                                                   `finish` (NULL with count 0 otherwise, and for a
                                                   local run). */
     size_t agent_count;
+    /* ABI 1.6: read only when LOADS_HAS_FIELD(snapshot, loads_snapshot, threshold_count). */
+    const loads_threshold* const* thresholds; /**< The run's thresholds in the order given, in
+                                                   `finish` (NULL with count 0 otherwise, and
+                                                   when the run has none). */
+    size_t threshold_count;
 } loads_snapshot;
 
 /// The light, frequent progress report (about every 100 ms). OWNERSHIP: host-owned.

@@ -179,6 +179,23 @@ inline std::string json_number(double v) {
     return buf;
 }
 
+/// A threshold's limit or measured value (loads_threshold) with its unit, as people read it:
+/// "14.7 ms", "0.5%", "912.4/s", "1000000"; "nothing measured" for NaN. Whole numbers are
+/// written in full, others with up to 6 significant digits; a time unit is set off by a space.
+inline std::string threshold_value(double v, std::string_view unit) {
+    if (v != v) {
+        return "nothing measured";
+    }
+    char buf[48];
+    if (v == static_cast<double>(static_cast<long long>(v)) && v < 1e15 && v > -1e15) {
+        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
+    } else {
+        std::snprintf(buf, sizeof buf, "%.6g", v);
+    }
+    const bool time = unit == "ms" || unit == "s" || unit == "us";
+    return std::string(buf) + (time ? " " : "") + std::string(unit);
+}
+
 /// Appends "2026-11-25T15:00:00.123456Z" for microseconds since the Unix epoch, formatting the
 /// date and time only when the second changes (event streams ask for many times per second).
 class Iso8601Writer {
