@@ -35,17 +35,25 @@ public:
         }
     }
 
-    // An open-model run's live figures, once a second: the rate achieved over the last interval
-    // beside the target, and the arrivals dropped so far.
-    void refresh(const loads_snapshot& s) override {
-        if (m_open.rate <= 0 || !LOADS_HAS_FIELD(s.interval, loads_stats, service_time)) {
+    // An open-model run's live figures: the rate achieved over the last second beside the
+    // target, and the arrivals dropped so far. The counts move once a second (with the engine's
+    // refresh), so the rate is taken between two moves.
+    void note_arrivals(const loads_progress& p) {
+        if (m_open.rate <= 0 || !LOADS_HAS_FIELD(&p, loads_progress, dropped_arrivals)) {
             return;
         }
-        const double seconds = s.interval_end - s.interval_start;
-        const double rate = seconds > 0 ? double(s.interval->arrivals) / seconds : 0.0;
+        const std::uint64_t seen = p.arrivals + p.dropped_arrivals;
+        if (seen == m_seen_arrivals && !m_live.empty()) {
+            return;
+        }
+        const double seconds = p.elapsed - m_seen_at;
+        const double rate = seconds > 0 ? double(p.arrivals - m_arrivals) / seconds : 0.0;
+        m_seen_arrivals = seen;
+        m_arrivals = p.arrivals;
+        m_seen_at = p.elapsed;
         char line[128];
         std::snprintf(line, sizeof line, " %.1f/s of %.1f/s, dropped %llu", rate, m_open.rate,
-                      static_cast<unsigned long long>(s.total->dropped_arrivals));
+                      static_cast<unsigned long long>(p.dropped_arrivals));
         m_live = line;
     }
 
@@ -53,6 +61,7 @@ public:
         if (!m_terminal) {
             return;
         }
+        note_arrivals(p);
         const int percent = static_cast<int>(std::floor(p.fraction * 100.0));
         if (percent == m_last_percent && m_live == m_drawn_live) {
             return;
@@ -90,8 +99,11 @@ private:
     int m_last_percent = -1;
     std::int64_t m_started_us = 0;
     loads::outputs::OpenModelPlan m_open;
-    std::string m_live;        ///< The open model's live figures, appended to the bar.
-    std::string m_drawn_live;  ///< Those drawn last.
+    std::string m_live;                 ///< The open model's live figures, appended to the bar.
+    std::string m_drawn_live;           ///< Those drawn last.
+    std::uint64_t m_seen_arrivals = 0;  ///< Arrivals + dropped at the last move of the counts,
+    std::uint64_t m_arrivals = 0;       ///< the arrivals then,
+    double m_seen_at = 0;               ///< and when.
 };
 
 constexpr loads_option_v1 k_options[] = {

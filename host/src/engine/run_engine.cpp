@@ -162,6 +162,10 @@ void RunEngine::wait_for_cycle(const RunPlan& plan, CycleState& state, Workers& 
             progress.next_refresh = now + k_refresh_period;
             progress.info.elapsed = std::chrono::duration<double>(now - progress.run_start).count();
             RunStats interval = collect();
+            // The open model's live figures travel with every progress report: no output needs
+            // a snapshot (built only for those that override refresh) to show them.
+            progress.info.arrivals = m_total.arrivals();
+            progress.info.dropped_arrivals = m_total.dropped_arrivals();
             listener.on_refresh(m_total, std::move(interval), progress.info);
         }
     }

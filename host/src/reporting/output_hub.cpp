@@ -29,6 +29,8 @@ void OutputHub::on_progress(const ProgressInfo& info) {
     p.elapsed = info.elapsed;
     p.cycle = info.cycle;
     p.users = info.users;
+    p.arrivals = info.arrivals;
+    p.dropped_arrivals = info.dropped_arrivals;
     for (auto& c : m_channels) {
         c->push_progress(p);
     }

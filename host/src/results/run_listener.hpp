@@ -15,6 +15,9 @@ struct ProgressInfo {
     double elapsed = 0;       ///< Seconds since the run started.
     std::uint32_t cycle = 0;  ///< Index of the running users cycle.
     std::uint32_t users = 0;  ///< Its users.
+    /// Open model: arrivals started and dropped so far, as of the last refresh.
+    std::uint64_t arrivals = 0;
+    std::uint64_t dropped_arrivals = 0;
 };
 
 class RunListener : public EventSink {

@@ -35,7 +35,8 @@ extern "C" {
 /// 1.1: web sockets. 1.2: output plugins. 1.3: the agents of a distributed run in snapshots.
 /// 1.4: observer plugins. 1.5: external runners' malformed messages in loads_stats.
 /// 1.6: open-model runs (--rate): arrivals, dropped arrivals and service time in loads_stats, the
-/// target rate and user pool in loads_run_info; thresholds (--threshold) in the final snapshot.
+/// target rate and user pool in loads_run_info, arrivals in loads_progress; thresholds
+/// (--threshold) in the final snapshot.
 #define LOADS_ABI_MINOR 6
 
 /// Whether `ptr`, a versioned struct of type `type` filled by the other side, holds `field`:
@@ -617,6 +618,10 @@ typedef struct loads_progress {
     double elapsed;       /**< Seconds since the run started. */
     uint32_t cycle;       /**< 0-based index of the running users cycle. */
     uint32_t users;       /**< Its users. */
+    /* ABI 1.6: read only when LOADS_HAS_FIELD(progress, loads_progress, dropped_arrivals). */
+    uint64_t arrivals;         /**< Open model: arrivals started so far (as of the last refresh,
+                                    about every second); 0 in a closed-model run. */
+    uint64_t dropped_arrivals; /**< Open model: arrivals dropped so far (likewise). */
 } loads_progress;
 
 /// An output. See the section comment above for the order and threads of the calls.
