@@ -74,6 +74,20 @@ public:
         loads::check_writable(m_path);  // fail now, before any load, if the report could not be written
     }
 
+    // {"kind": "users"|"rate", "list": [{"seconds": 30, "target": 100}, ...]}, or null.
+    static std::string stages(const loads_run_info& run) {
+        if (!LOADS_HAS_FIELD(&run, loads_run_info, stage_kind) || run.stage_count == 0) {
+            return "null";
+        }
+        std::string out = std::string("{\"kind\": \"") +
+                          (run.stage_kind == LOADS_STAGES_USERS ? "users" : "rate") + "\", \"list\": [";
+        for (std::size_t i = 0; i < run.stage_count; ++i) {
+            out += std::string(i ? ", " : "") + "{\"seconds\": " + json_number(run.stages[i].seconds) +
+                   ", \"target\": " + json_number(run.stages[i].target) + "}";
+        }
+        return out + "]}";
+    }
+
     void start(const loads_run_info& run) override {
         m_head = "  \"test\": " + json_string(text(run.fqn)) +
                  ",\n  \"loads_version\": " + json_string(text(run.version)) +
@@ -88,6 +102,7 @@ public:
                  ",\n    \"duration\": " + json_number(run.duration) +
                  ",\n    \"planned_tests\": " + u(run.planned_tests) + ",\n    \"agents\": " + u(run.agents) +
                  ",\n    \"rate\": " + json_number(m_rate) + ",\n    \"max_users\": " + u(max_users) +
+                 ",\n    \"stages\": " + stages(run) +
                  ",\n    \"server_url\": " + json_string(text(run.server_url)) + "\n  },\n";
         m_options = "  \"options\": {";
         for (std::size_t i = 0; i < run.option_count; ++i) {

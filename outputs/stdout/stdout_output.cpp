@@ -33,6 +33,10 @@ public:
             m_open.rate = run.rate;
             m_open.window = run.duration;
         }
+        if (LOADS_HAS_FIELD(&run, loads_run_info, stage_kind) && run.stage_kind != LOADS_STAGES_NONE) {
+            m_stage_kind = run.stage_kind;
+            m_stages_line = loads::outputs::format_stages(run);
+        }
     }
 
     // An open-model run's live figures: the rate achieved over the last second beside the
@@ -42,8 +46,12 @@ public:
         if (m_open.rate <= 0 || !LOADS_HAS_FIELD(&p, loads_progress, dropped_arrivals)) {
             return;
         }
+        // Under --rate-stages the target is the stage's rate now.
+        const double target = m_stage_kind == LOADS_STAGES_RATE && LOADS_HAS_FIELD(&p, loads_progress, target)
+                                  ? p.target
+                                  : m_open.rate;
         const std::uint64_t seen = p.arrivals + p.dropped_arrivals;
-        if (seen == m_seen_arrivals && !m_live.empty()) {
+        if (seen == m_seen_arrivals && !m_open_live.empty()) {
             return;
         }
         const double seconds = p.elapsed - m_seen_at;
@@ -52,9 +60,25 @@ public:
         m_arrivals = p.arrivals;
         m_seen_at = p.elapsed;
         char line[128];
-        std::snprintf(line, sizeof line, " %.1f/s of %.1f/s, dropped %llu", rate, m_open.rate,
+        std::snprintf(line, sizeof line, " %.1f/s of %.1f/s, dropped %llu", rate, target,
                       static_cast<unsigned long long>(p.dropped_arrivals));
-        m_live = line;
+        m_open_live = line;
+    }
+
+    // Ramping stages: which one runs and, for --stages, the users running beside the target.
+    std::string stage_live(const loads_progress& p) const {
+        if (m_stage_kind == LOADS_STAGES_NONE || !LOADS_HAS_FIELD(&p, loads_progress, target) ||
+            p.stage == 0) {
+            return {};
+        }
+        char line[96];
+        if (m_stage_kind == LOADS_STAGES_USERS) {
+            std::snprintf(line, sizeof line, " stage %u/%u, %u of %.0f users", p.stage, p.stage_count,
+                          p.users, p.target);
+        } else {
+            std::snprintf(line, sizeof line, " stage %u/%u,", p.stage, p.stage_count);
+        }
+        return line;
     }
 
     void progress(const loads_progress& p) override {
@@ -62,6 +86,7 @@ public:
             return;
         }
         note_arrivals(p);
+        m_live = stage_live(p) + m_open_live;
         const int percent = static_cast<int>(std::floor(p.fraction * 100.0));
         if (percent == m_last_percent && m_live == m_drawn_live) {
             return;
@@ -80,6 +105,7 @@ public:
             std::fputc('\n', stdout);
         }
         std::fputs(loads::outputs::format_summary(*s.total, s.elapsed, m_started_us, m_open).c_str(), stdout);
+        std::fputs(m_stages_line.c_str(), stdout);
         std::fputs(loads::outputs::format_agents(s).c_str(), stdout);
         std::fputs(loads::outputs::format_thresholds(s).c_str(), stdout);
         if (std::fflush(stdout) != 0 || std::ferror(stdout) != 0) {
@@ -99,7 +125,10 @@ private:
     int m_last_percent = -1;
     std::int64_t m_started_us = 0;
     loads::outputs::OpenModelPlan m_open;
-    std::string m_live;                 ///< The open model's live figures, appended to the bar.
+    std::uint32_t m_stage_kind = LOADS_STAGES_NONE;
+    std::string m_stages_line;          ///< The summary's line about the stages.
+    std::string m_open_live;            ///< The open model's live figures.
+    std::string m_live;                 ///< The live figures appended to the bar.
     std::string m_drawn_live;           ///< Those drawn last.
     std::uint64_t m_seen_arrivals = 0;  ///< Arrivals + dropped at the last move of the counts,
     std::uint64_t m_arrivals = 0;       ///< the arrivals then,

@@ -89,6 +89,18 @@ std::string open_model_lines(const loads_stats& s, double duration_seconds, cons
 
 }  // namespace
 
+std::string format_stages(const loads_run_info& run) {
+    if (!LOADS_HAS_FIELD(&run, loads_run_info, stage_kind) || run.stage_count == 0) {
+        return {};
+    }
+    const std::string stages = report_text::stages_text(run.stages, run.stage_count, ", ");
+    if (run.stage_kind == LOADS_STAGES_USERS) {
+        const std::uint32_t peak = run.user_cycles > 0 ? run.users[0] : 0;
+        return format("User stages: %s (peak %u users)\n", stages.c_str(), peak);
+    }
+    return format("Rate stages: %s (the target rate above is their mean)\n", stages.c_str());
+}
+
 double achieved_rate(const loads_stats& s, double duration_seconds, const OpenModelPlan& open) {
     const double window = open.window > 0 ? std::min(open.window, duration_seconds) : duration_seconds;
     const std::uint64_t arrivals = has_open_figures(s) ? s.arrivals : 0;

@@ -24,6 +24,10 @@ std::string format_summary(const loads_stats& total, double duration_seconds, st
 /// Arrivals per second an open-model run achieved: over --duration's window, else over the run.
 double achieved_rate(const loads_stats& total, double duration_seconds, const OpenModelPlan& open);
 
+/// A run's ramping stages: "User stages: 30s:100, 2m:100, 30s:0 (peak 100 users)" or "Rate
+/// stages: ... (the target rate above is their mean)". Empty for a run without stages.
+std::string format_stages(const loads_run_info& run);
+
 /// What became of a distributed run's agents: "Agents: 3 (2 finished, 1 lost)", then one line
 /// per agent that did not finish, saying when and why. Empty for a local run.
 std::string format_agents(const loads_snapshot& snapshot);

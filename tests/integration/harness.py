@@ -100,8 +100,9 @@ class TestCertificates:
 
 class Nginx:
     """nginx (Debian's nginx-light) with one worker on a free loopback port, answering a short 200 to
-    everything and logging each request's time ($msec, milliseconds) to `access_log`: the server's
-    own account of when requests came, to check a run's counts and pacing against."""
+    everything and logging each request's time ($msec, milliseconds) and connection serial number
+    ($connection) to `access_log`: the server's own account of when requests came, and on how many
+    connections, to check a run's counts, pacing and users against."""
 
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="loads-test-nginx-")
@@ -116,7 +117,7 @@ error_log {self.dir}/error.log;
 pid {self.dir}/nginx.pid;
 events {{ worker_connections 4096; }}
 http {{
-    log_format times '$msec';
+    log_format times '$msec $connection';
     access_log {self.access_log} times;
     keepalive_requests 1000000;
     keepalive_timeout 300s;
@@ -141,8 +142,12 @@ http {{
 
     def request_times(self):
         """Seconds since the epoch of every request logged, in log order."""
+        return [t for t, _ in self.requests()]
+
+    def requests(self):
+        """(seconds since the epoch, connection serial number) of every request logged, in log order."""
         with open(self.access_log) as f:
-            return [float(line) for line in f if line.strip()]
+            return [(float(t), int(c)) for t, c in (line.split() for line in f if line.strip())]
 
     def stop(self):
         self.proc.terminate()

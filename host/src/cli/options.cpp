@@ -57,7 +57,9 @@ Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlu
         ("hits", po::value<std::string>(), "tests per user; a cycle such as 5:10 (default 1; not with --duration)")
         ("duration,d", po::value<double>(), "seconds each user cycle lasts (not with --hits)")
         ("rate", po::value<double>(), "open model: start a test every 1/RATE s (decimals allowed), whatever earlier ones are doing, for --duration or until --hits have started; -u users are made before the run")
-        ("max-users", po::value<std::uint32_t>(), "with --rate: the pool of users may grow to this many when all are busy; past it an arrival is dropped and counted (default: -u)")
+        ("stages", po::value<std::string>(), "ramp the users linearly to each target in turn, e.g. 30s:100,2m:100,30s:0 (from 0; a stopping user finishes its test); the stages set the run's length")
+        ("rate-stages", po::value<std::string>(), "open model: ramp the arrival rate linearly to each target in turn, e.g. 30s:200,2m:200,30s:0 (from 0), on a pool of -u users that may grow to --max-users")
+        ("max-users", po::value<std::uint32_t>(), "with --rate or --rate-stages: the pool of users may grow to this many when all are busy; past it an arrival is dropped and counted (default: -u)")
         ("threshold", po::value<std::vector<std::string>>()->composing(), "a pass/fail criterion over the whole run, repeatable, e.g. p99<200ms, errors<1%, rps>=900, dropped==0, hits>=N, counter.NAME>=N, test_es:p95<=0.3s; a crossed one makes the exit status 7; a '!' suffix stops the run when it is crossed")
         ("abort-on-fail", po::bool_switch(&o.abort_on_fail), "stop the run at the first crossed threshold (judged every second after --threshold-grace)")
         ("threshold-grace", po::value(&o.threshold_grace), "seconds from the start before thresholds may stop the run (default 10)")
@@ -189,7 +191,15 @@ void describe_external_options(const Options& o, std::vector<std::pair<std::stri
 void describe_open_model_options(const Options& o, std::vector<std::pair<std::string, std::string>>& all) {
     if (o.rate) {
         all.emplace_back("rate", number_text(*o.rate));
+    }
+    if (o.rate_stages) {
+        all.emplace_back("rate-stages", stages_text(*o.rate_stages));
+    }
+    if (o.rate || o.rate_stages) {
         all.emplace_back("max-users", o.max_users ? std::to_string(*o.max_users) : o.users);
+    }
+    if (o.user_stages) {
+        all.emplace_back("stages", stages_text(*o.user_stages));
     }
     if (!o.thresholds.empty()) {
         std::string list;
@@ -202,23 +212,45 @@ void describe_open_model_options(const Options& o, std::vector<std::pair<std::st
     }
 }
 
-// What --rate needs and excludes besides the plan's own numbers (make_plan's).
-void check_open_model(const Options& o) {
-    if (o.max_users && !o.rate) {
-        throw UsageError("--max-users is the cap of an open-model run's pool of users: it goes with --rate");
+// What --rate, --rate-stages and --stages need and exclude besides the plan's own numbers
+// (make_plan's).
+void check_load_profile(const Options& o) {
+    const bool open = o.rate || o.rate_stages;
+    if (o.max_users && !open) {
+        throw UsageError(
+            "--max-users is the cap of an open-model run's pool of users: it goes with --rate or "
+            "--rate-stages");
     }
-    if (!o.rate) {
+    if (o.rate && o.rate_stages) {
+        throw UsageError("--rate holds one rate and --rate-stages ramps it: choose one");
+    }
+    if (o.user_stages && open) {
+        throw UsageError(std::string("--stages ramps users (closed model) and ") +
+                         (o.rate ? "--rate" : "--rate-stages") + " paces arrivals (open model): choose one");
+    }
+    if (!open && !o.user_stages) {
         return;
     }
+    const char* name = o.rate ? "--rate" : o.rate_stages ? "--rate-stages" : "--stages";
+    if (!o.rate) {  // the stages set the run's length and, for --stages, its users
+        if (o.duration || o.hits) {
+            throw UsageError(std::string(name) + " sets the run's length (its stages' durations): drop " +
+                             (o.duration ? "--duration" : "--hits"));
+        }
+        if (o.user_stages && o.users_given) {
+            throw UsageError("--stages sets the users (its targets): drop -u");
+        }
+    }
     if (!o.test_runner.empty()) {
-        throw UsageError("--rate runs test plugins: an external runner (--test-runner) paces itself");
+        throw UsageError(std::string(name) +
+                         " runs test plugins: an external runner (--test-runner) paces itself");
     }
     if (o.no_patching) {
-        throw UsageError(
-            "--rate and --no-patching cannot be used together: the pool's users share the worker threads");
+        throw UsageError(std::string(name) +
+                         " and --no-patching cannot be used together: the users share the worker threads");
     }
     if (o.agents > 0) {
-        throw UsageError("--rate is not supported with --agents yet: run the open model on one machine");
+        throw UsageError(std::string(name) + " is not supported with --agents yet: run it on one machine");
     }
 }
 
@@ -401,6 +433,13 @@ void take_values(const po::variables_map& vm, Options& o) {
     if (vm.count("max-users")) {
         o.max_users = vm["max-users"].as<std::uint32_t>();
     }
+    o.users_given = vm.count("users") != 0;
+    if (vm.count("stages")) {
+        o.user_stages = parse_stages(vm["stages"].as<std::string>(), StageTarget::users, "--stages");
+    }
+    if (vm.count("rate-stages")) {
+        o.rate_stages = parse_stages(vm["rate-stages"].as<std::string>(), StageTarget::rate, "--rate-stages");
+    }
     for (const auto& [key, list] :
          {std::pair{"include-file", &o.include_files}, std::pair{"python-dep", &o.python_deps}}) {
         if (vm.count(key)) {
@@ -488,7 +527,7 @@ void check_options(const Options& o, bool agents_given) {
         throw UsageError("--external-process-timeout must be a number of seconds > 0, at most 86400");
     }
     check_receiver(o);
-    check_open_model(o);
+    check_load_profile(o);
     check_thresholds(o);
 }
 
@@ -521,6 +560,8 @@ Options parse_options(const std::vector<std::string>& args, const OutputLoader& 
 
 namespace {
 
+std::uint32_t pool_cap(const Options& o, const RunPlan& plan);
+
 // --rate's numbers: one pool of users, arrivals for a time or a count.
 OpenModel open_model(const Options& o, const RunPlan& plan) {
     OpenModel open;
@@ -546,11 +587,32 @@ OpenModel open_model(const Options& o, const RunPlan& plan) {
         }
         open.arrivals = plan.hits.front();
     }
-    open.max_users = o.max_users.value_or(plan.users.front());
-    if (open.max_users < plan.users.front() || open.max_users > 1'000'000) {
+    open.max_users = pool_cap(o, plan);
+    return open;
+}
+
+// The cap of an open-model run's pool: --max-users, else -u.
+std::uint32_t pool_cap(const Options& o, const RunPlan& plan) {
+    const std::uint32_t cap = o.max_users.value_or(plan.users.front());
+    if (cap < plan.users.front() || cap > 1'000'000) {
         throw UsageError("--max-users must be at least -u (" + std::to_string(plan.users.front()) +
-                         ") and at most 1000000, not " + std::to_string(open.max_users));
+                         ") and at most 1000000, not " + std::to_string(cap));
     }
+    return cap;
+}
+
+// --rate-stages' numbers: one pool of users, arrivals following the stages for their length.
+OpenModel rate_stages_model(const Options& o, const RunPlan& plan) {
+    if (plan.users.size() != 1) {
+        throw UsageError(
+            "--rate-stages makes one pool of users: -u takes one number (the users made before the run), not "
+            "the cycle '" +
+            o.users + "'");
+    }
+    OpenModel open;
+    open.stages.emplace(*o.rate_stages);
+    open.rate = open.stages->arrivals_by(open.stages->length()) / open.stages->length();
+    open.max_users = pool_cap(o, plan);
     return open;
 }
 
@@ -596,6 +658,16 @@ RunPlan make_plan(const Options& o, bool with_tls) {
     plan.server_url = o.server_url;
     if (o.rate) {
         plan.open = open_model(o, plan);
+    }
+    if (o.rate_stages) {
+        plan.open = rate_stages_model(o, plan);
+        plan.duration = seconds(plan.open->stages->length());
+    }
+    if (o.user_stages) {
+        LoadProfile stages(*o.user_stages);
+        plan.users = Cycle{static_cast<std::uint32_t>(stages.peak())};
+        plan.duration = seconds(stages.length());
+        plan.user_stages.emplace(std::move(stages));
     }
     if (!with_tls) {
         return plan;

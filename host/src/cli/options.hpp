@@ -23,6 +23,11 @@ struct Options {
     std::optional<double> duration;
     std::optional<double> rate;              ///< --rate: an open-model run's arrivals per second.
     std::optional<std::uint32_t> max_users;  ///< --max-users: its pool's cap (default: -u).
+    bool users_given = false;                ///< Whether -u was given (command line or config).
+    /// --stages: the users ramp (closed model), parsed.
+    std::optional<std::vector<Stage>> user_stages;
+    /// --rate-stages: the arrival rate ramps (open model), parsed.
+    std::optional<std::vector<Stage>> rate_stages;
     /// --threshold (and [thresholds] in the config file), parsed, in the order given.
     std::vector<Threshold> thresholds;
     bool abort_on_fail = false;   ///< --abort-on-fail: every threshold stops the run when crossed.

@@ -13,11 +13,22 @@ ArrivalSchedule::ArrivalSchedule(double rate, std::uint32_t worker, std::uint32_
       m_start(start),
       m_end(end) {}
 
+ArrivalSchedule::ArrivalSchedule(const LoadProfile& profile, std::uint32_t worker, std::uint32_t workers,
+                                 Clock::time_point start, Clock::time_point end) noexcept
+    : m_profile(&profile), m_index(worker), m_workers(workers), m_limit(0), m_start(start), m_end(end) {}
+
 std::optional<ArrivalSchedule::Clock::time_point> ArrivalSchedule::next() const noexcept {
     if (m_limit != 0 && m_index >= m_limit) {
         return std::nullopt;
     }
-    const double offset = std::round(double(m_index) * m_period_ns);
+    double offset = 0;
+    if (m_profile == nullptr) {
+        offset = std::round(double(m_index) * m_period_ns);
+    } else if (const auto t = m_profile->time_of_arrival(double(m_index) + 0.5)) {
+        offset = std::round(*t * 1e9);
+    } else {
+        return std::nullopt;
+    }
     // Past the end (or too far out to be represented): the schedule is over.
     if (!(offset < double(std::chrono::duration_cast<std::chrono::nanoseconds>(m_end - m_start).count()))) {
         return std::nullopt;

@@ -4,11 +4,16 @@
 // takes arrivals w, w + W, w + 2W... so each worker's share is itself even and the merged stream
 // is the run's (no worker's arrivals bunch up against another's). Times are computed from the
 // index, never by adding intervals, so rounding cannot drift over a long run.
+//
+// Under ramping stages (--rate-stages) arrival k is due when the profile's expected arrivals reach
+// k + 1/2: the stream follows the ramp, and a flat stage of rate R spaces its arrivals 1/R apart.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
+
+#include "engine/load_profile.hpp"
 
 namespace loads::host {
 
@@ -19,6 +24,9 @@ public:
     /// `limit`: arrivals of the whole run (0: no limit); `end`: no arrival at or after it.
     ArrivalSchedule(double rate, std::uint32_t worker, std::uint32_t workers, std::uint64_t limit,
                     Clock::time_point start, Clock::time_point end) noexcept;
+    /// Arrivals following `profile` (a rate), which outlives the schedule.
+    ArrivalSchedule(const LoadProfile& profile, std::uint32_t worker, std::uint32_t workers,
+                    Clock::time_point start, Clock::time_point end) noexcept;
 
     /// The next arrival of this worker, or nothing when the schedule is over.
     std::optional<Clock::time_point> next() const noexcept;
@@ -26,7 +34,8 @@ public:
     void advance() noexcept { m_index += m_workers; }
 
 private:
-    double m_period_ns;  ///< 1e9 / rate.
+    const LoadProfile* m_profile = nullptr;
+    double m_period_ns = 0;  ///< 1e9 / rate, without a profile.
     std::uint64_t m_index;
     std::uint32_t m_workers;
     std::uint64_t m_limit;

@@ -15,6 +15,8 @@ struct CycleState {
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     std::atomic<bool> stop_new_tests{false};  ///< Set by the engine: no test may start any more.
     std::uint32_t index = 0;                  ///< 0-based position of the cycle in the users cycle.
+    /// --stages: time 0 of the stages (the cycle's start), set before the workers start.
+    std::chrono::steady_clock::time_point start{};
     // Open model only.
     std::atomic<std::uint32_t> workers_ready{0};
     std::atomic<bool> arrivals_go{false};

@@ -1,6 +1,7 @@
 #include "engine/run_engine.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -55,6 +56,23 @@ std::uint32_t join_or_abandon(Workers& workers) {
         }
     }
     return abandoned;
+}
+
+// Where the stages are at `since_start`, and (--stages) how many users run.
+void note_stage(const RunPlan& plan, const LoadProfile& stages, const Workers& workers,
+                clock::duration since_start, ProgressInfo& info) {
+    const double t = std::chrono::duration<double>(since_start).count();
+    info.stage = static_cast<std::uint32_t>(stages.stage_at(t)) + 1;
+    info.stage_count = static_cast<std::uint32_t>(stages.stages().size());
+    info.target = stages.level_at(t);
+    if (plan.user_stages) {
+        info.target = std::floor(info.target + 1e-9);  // whole users, as the users count themselves
+        std::uint32_t active = 0;
+        for (const auto& w : workers) {
+            active += w->active_users();
+        }
+        info.users = active;
+    }
 }
 
 }  // namespace
@@ -127,6 +145,9 @@ void RunEngine::report_progress(const RunPlan& plan, const Workers& workers, Clo
     }
     progress.info.fraction = std::min(fraction, 1.0);
     progress.info.elapsed = std::chrono::duration<double>(now - progress.run_start).count();
+    if (const LoadProfile* stages = plan.stages()) {
+        note_stage(plan, *stages, workers, now - progress.cycle_start, progress.info);
+    }
     listener.on_progress(progress.info);
 }
 
@@ -185,6 +206,7 @@ RunReport RunEngine::run(const RunPlan& plan, RunListener& listener, const std::
         progress.info.cycle = state->index;
         progress.info.users = users;
         progress.cycle_start = clock::now();
+        state->start = progress.cycle_start;
         if (plan.duration) {
             state->deadline = progress.cycle_start + *plan.duration;
         }

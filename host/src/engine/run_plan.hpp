@@ -8,6 +8,7 @@
 #include <loads/abi.h>
 
 #include "engine/cycles.hpp"
+#include "engine/load_profile.hpp"
 #include "http/settings.hpp"
 
 namespace loads::host {
@@ -18,6 +19,9 @@ struct OpenModel {
     double rate = 0;              ///< Arrivals per second, > 0.
     std::uint32_t max_users = 0;  ///< The pool's cap (>= the users made before the run).
     std::uint64_t arrivals = 0;   ///< --hits: arrivals to schedule in all; 0 with --duration.
+    /// --rate-stages: the rate ramps as these say (`rate` is then their mean, `duration` their
+    /// length).
+    std::optional<LoadProfile> stages;
 };
 
 struct RunPlan {
@@ -33,6 +37,14 @@ struct RunPlan {
     std::size_t stack_size = 1024 * 1024;               ///< --stack-size: each user's coroutine stack.
     HttpSettings http;
     std::optional<OpenModel> open;  ///< Set for --rate; `users` then holds the initial pool alone.
+    /// --stages: the number of users ramps as these say; `users` holds their peak and `duration`
+    /// their length. User u runs while the level is above u (see VirtualUser::run_stages).
+    std::optional<LoadProfile> user_stages;
+
+    /// The stages the run follows, users or rate, if any.
+    const LoadProfile* stages() const {
+        return user_stages ? &*user_stages : open && open->stages ? &*open->stages : nullptr;
+    }
 
     /// Tests a hits-mode run executes (0 in duration mode); an open-model run's arrivals.
     std::uint64_t total_tests() const {

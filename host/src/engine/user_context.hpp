@@ -4,6 +4,7 @@
 //
 // The worker builds one for all its users and outlives them. Everything here is used by the
 // worker's thread only, except `cycle` (written by the engine, read here) and `finished_tests`
+// and `active_users`
 // (read by the engine's progress), which are atomic where they change. In an open-model run the
 // users also share the worker's pool of idle users.
 #pragma once
@@ -37,6 +38,9 @@ struct UserContext {
     const loads_host_api* host_api;              ///< Handed to every test instance the user makes.
     std::atomic<std::uint64_t>& finished_tests;  ///< One more per test that ends (relaxed).
     UserPool* pool;  ///< Open model: where an idle user waits for an arrival; null otherwise.
+    /// --stages: the worker's users running now (one more per user started, one less per user
+    /// stopped; relaxed), for the live display.
+    std::atomic<std::uint32_t>& active_users;
 };
 
 }  // namespace loads::host

@@ -46,22 +46,37 @@ bool VirtualUser::may_start_test() const {
     return !m_plan.duration || coarse_now() < m_context.cycle.deadline;
 }
 
-void VirtualUser::run(Yield yield) {
-    m_yield = &yield;
-    const loads_class_v1* klass = m_plan.test->klass;
+void* VirtualUser::create_instance() {
     loads_instance_config config{};
     config.struct_size = sizeof(config);
     config.server_url = {m_plan.server_url.data(), m_plan.server_url.size()};
     config.user_index = m_index;
     config.cycle_users = m_cycle_users;
-
-    void* instance = klass->create(m_context.host_api, handle(), &config);
+    void* instance = m_plan.test->klass->create(m_context.host_api, handle(), &config);
     if (instance == nullptr) {
         m_recorder.begin_test(m_plan.duration ? 0 : m_plan.hits.front(), 1);
         m_recorder.problem(ProblemKind::error, "std::bad_alloc",
                            "out of memory while creating the test instance", {}, 0);
         m_recorder.end_test(LOADS_STATUS_ERROR);
         note_test_finished();
+    }
+    return instance;
+}
+
+void VirtualUser::end_instance(void* instance) {
+    m_plan.test->klass->destroy(instance);
+    close_sockets();  // those the test left open (the seed closed them when the user ended, too)
+}
+
+void VirtualUser::run(Yield yield) {
+    m_yield = &yield;
+    if (m_plan.user_stages) {
+        run_stages();
+        m_yield = nullptr;
+        return;
+    }
+    void* instance = create_instance();
+    if (instance == nullptr) {
         m_yield = nullptr;
         return;
     }
@@ -78,9 +93,61 @@ void VirtualUser::run(Yield yield) {
             }
         }
     }
-    klass->destroy(instance);
-    close_sockets();  // those the test left open (the seed closed them when the user ended, too)
+    end_instance(instance);
     m_yield = nullptr;
+}
+
+double VirtualUser::stage_seconds(std::chrono::steady_clock::time_point now) const {
+    return std::chrono::duration<double>(now - m_context.cycle.start).count();
+}
+
+// User u runs while the stages ask for more than u users. The precise clock, not coarse_now():
+// a user woken at the time its ramp reaches it must see itself active. The tolerance absorbs the
+// rounding of that time (LoadProfile::first_time_at_least).
+bool VirtualUser::active_now() const {
+    const double level = m_plan.user_stages->level_at(stage_seconds(std::chrono::steady_clock::now()));
+    return level + 1e-9 >= double(m_index) + 1;
+}
+
+bool VirtualUser::wait_until_active() {
+    while (may_start_test()) {
+        if (active_now()) {
+            return true;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        const auto at = m_plan.user_stages->first_time_at_least(double(m_index) + 1, stage_seconds(now));
+        if (!at) {
+            return false;  // the stages never come back up to this user
+        }
+        const auto wake = m_context.cycle.start +
+                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(*at)) +
+                          std::chrono::microseconds(1);
+        m_sleep_timer.expires_at(wake);
+        boost::system::error_code ec;
+        m_sleep_timer.async_wait((*m_yield)[ec]);  // ends at `wake`, or by cancel()
+    }
+    return false;
+}
+
+// A stopped user finishes its test, then leaves as a user of a site would: its instance is
+// destroyed, its connections close and its cookies go; if the stages rise again it comes back as a
+// new user (a new instance).
+void VirtualUser::run_stages() {
+    std::uint32_t n = 1;
+    while (wait_until_active()) {
+        void* instance = create_instance();
+        if (instance == nullptr) {
+            return;
+        }
+        m_context.active_users.fetch_add(1, std::memory_order_relaxed);
+        while (may_start_test() && active_now()) {
+            run_and_share_thread(instance, 0, n++);
+        }
+        m_context.active_users.fetch_sub(1, std::memory_order_relaxed);
+        end_instance(instance);
+        m_http.leave();
+    }
 }
 
 namespace {

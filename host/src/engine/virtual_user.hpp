@@ -50,7 +50,20 @@ public:
     static VirtualUser* from(loads_vu* vu) noexcept { return reinterpret_cast<VirtualUser*>(vu); }
 
 private:
+    /// A new instance of the test class, or null (an error recorded) when the plugin could not
+    /// make one.
+    void* create_instance();
+    /// Destroys `instance` and closes the web sockets its tests left open.
+    void end_instance(void* instance);
     void run_one_test(void* instance);
+    /// --stages: runs while the stages ask for this user, stopped (and started again) as they
+    /// fall (and rise).
+    void run_stages();
+    /// --stages: waits until the stages ask for this user; false when they never will again (or
+    /// the run is over).
+    bool wait_until_active();
+    bool active_now() const;
+    double stage_seconds(std::chrono::steady_clock::time_point now) const;
     /// Open model: one iteration per arrival handed over, parked in the pool in between.
     void run_arrivals(void* instance);
     /// Parks in the pool until an arrival comes (true) or the pool closes or the user is

@@ -38,7 +38,8 @@ Worker::Worker(const RunPlan& plan, CycleState& cycle, DnsCache& dns, Aggregator
                 m_cycle,
                 host_api(),
                 m_finished,
-                plan.open ? &m_pool : nullptr} {}
+                plan.open ? &m_pool : nullptr,
+                m_active} {}
 
 void Worker::hand_over() {
     m_aggregator.absorb(m_stats);
@@ -164,9 +165,13 @@ void Worker::start_arrivals() {
     }
     m_cycle.workers_ready.fetch_add(1, std::memory_order_release);
     m_cycle.arrivals_go.wait(false, std::memory_order_acquire);
-    const std::uint64_t limit = m_plan.open->arrivals;
-    m_schedule.emplace(m_plan.open->rate, m_worker_index, m_workers, limit, m_cycle.arrivals_start,
-                       m_cycle.deadline);
+    if (m_plan.open->stages) {
+        m_schedule.emplace(*m_plan.open->stages, m_worker_index, m_workers, m_cycle.arrivals_start,
+                           m_cycle.deadline);
+    } else {
+        m_schedule.emplace(m_plan.open->rate, m_worker_index, m_workers, m_plan.open->arrivals,
+                           m_cycle.arrivals_start, m_cycle.deadline);
+    }
     schedule_arrival();
 }
 

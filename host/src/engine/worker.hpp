@@ -63,6 +63,8 @@ public:
     bool done() const noexcept { return m_done.load(std::memory_order_acquire); }
     /// Tests finished so far on this worker (for the progress bar; relaxed).
     std::uint64_t finished_tests() const noexcept { return m_finished.load(std::memory_order_relaxed); }
+    /// --stages: users of this worker running now (relaxed).
+    std::uint32_t active_users() const noexcept { return m_active.load(std::memory_order_relaxed); }
 
 private:
     void thread_main();
@@ -97,6 +99,7 @@ private:
     DnsLookups m_lookups;
     StepWatchdog m_steps;  // declared before the users, whose sessions it lists
     alignas(64) std::atomic<std::uint64_t> m_finished{0};
+    std::atomic<std::uint32_t> m_active{0};
     UserPool m_pool;
     UserContext m_context;  // what the users see of this worker
     std::vector<std::unique_ptr<VirtualUser>> m_users;

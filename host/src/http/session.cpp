@@ -178,6 +178,13 @@ void HttpSession::cancel() {
     }
 }
 
+void HttpSession::leave() {
+    for (auto& c : m_connections) {
+        close(*c);
+    }
+    m_cookies.clear();
+}
+
 void HttpSession::check_deadline(clock::time_point now) {
     if (now < m_deadline) {
         return;

@@ -49,6 +49,9 @@ public:
 
     /// Aborts whatever is in progress and closes every connection (the user is being stopped).
     void cancel();
+    /// Between tests: closes every connection and forgets the cookies, so that the next request
+    /// is a new user's (a ramping stage stopped this one).
+    void leave();
     bool cancelled() const noexcept { return m_cancelled; }
 
     /// Watchdog hook: if the step in progress (resolve, connect, handshake or exchange) has passed

@@ -31,6 +31,9 @@ void OutputHub::on_progress(const ProgressInfo& info) {
     p.users = info.users;
     p.arrivals = info.arrivals;
     p.dropped_arrivals = info.dropped_arrivals;
+    p.stage = info.stage;
+    p.stage_count = info.stage_count;
+    p.target = info.target;
     for (auto& c : m_channels) {
         c->push_progress(p);
     }

@@ -25,6 +25,14 @@ RunInfo::RunInfo(const Fqn& fqn, const RunPlan& plan, std::chrono::system_clock:
         m_view.rate = plan.open->rate;
         m_view.max_users = plan.open->max_users;
     }
+    if (const LoadProfile* stages = plan.stages()) {
+        for (const Stage& stage : stages->stages()) {
+            m_stages.push_back({stage.seconds, stage.target});
+        }
+        m_view.stage_kind = plan.user_stages ? LOADS_STAGES_USERS : LOADS_STAGES_RATE;
+    }
+    m_view.stages = m_stages.empty() ? nullptr : m_stages.data();
+    m_view.stage_count = m_stages.size();
     std::sort(m_options.begin(), m_options.end());
     for (const auto& [name, value] : m_options) {
         m_option_views.push_back({view(name), view(value)});

@@ -30,6 +30,7 @@ private:
     std::vector<std::uint32_t> m_users, m_hits;
     std::vector<std::pair<std::string, std::string>> m_options;
     std::vector<loads_option_value> m_option_views;
+    std::vector<loads_stage> m_stages;
     loads_run_info m_view{};
 };
 

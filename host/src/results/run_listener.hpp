@@ -18,6 +18,12 @@ struct ProgressInfo {
     /// Open model: arrivals started and dropped so far, as of the last refresh.
     std::uint64_t arrivals = 0;
     std::uint64_t dropped_arrivals = 0;
+    /// Ramping stages: the 1-based stage running (0: no stages), of how many, and its target now
+    /// (users for --stages, whose `users` are then those running; arrivals per second for
+    /// --rate-stages).
+    std::uint32_t stage = 0;
+    std::uint32_t stage_count = 0;
+    double target = 0;
 };
 
 class RunListener : public EventSink {

@@ -36,7 +36,8 @@ extern "C" {
 /// 1.4: observer plugins. 1.5: external runners' malformed messages in loads_stats.
 /// 1.6: open-model runs (--rate): arrivals, dropped arrivals and service time in loads_stats, the
 /// target rate and user pool in loads_run_info, arrivals in loads_progress; thresholds
-/// (--threshold) in the final snapshot.
+/// (--threshold) in the final snapshot; ramping stages (--stages, --rate-stages) in
+/// loads_run_info and loads_progress.
 #define LOADS_ABI_MINOR 6
 
 /// Whether `ptr`, a versioned struct of type `type` filled by the other side, holds `field`:
@@ -434,6 +435,18 @@ typedef struct loads_output_config {
     size_t value_count;
 } loads_output_config;
 
+/// One ramping stage (--stages, --rate-stages): the load ramps linearly from the previous stage's
+/// target (0 for the first) to `target` over `seconds`. FROZEN.
+typedef struct loads_stage {
+    double seconds; /**< The ramp's duration; 0 is a step. */
+    double target;  /**< Users (--stages) or arrivals per second (--rate-stages) at its end. */
+} loads_stage;
+
+/// What a run's stages count: loads_run_info.stage_kind.
+#define LOADS_STAGES_NONE 0  /**< No stages. */
+#define LOADS_STAGES_USERS 1 /**< --stages: users (closed model). */
+#define LOADS_STAGES_RATE 2  /**< --rate-stages: arrivals per second (open model). */
+
 /// The run, as described to `start`.
 /// OWNERSHIP: host-owned. LIFETIME: during `start` only; copy what you keep.
 typedef struct loads_run_info {
@@ -460,6 +473,12 @@ typedef struct loads_run_info {
     double rate;        /**< --rate: arrivals per second (per agent in a distributed run); 0 for a
                              closed-model run. */
     uint32_t max_users; /**< --max-users: the open-model pool's cap; 0 for a closed-model run. */
+    /* ABI 1.6: read only when LOADS_HAS_FIELD(run, loads_run_info, stage_kind). */
+    const loads_stage* stages; /**< The ramping stages in order (NULL with count 0 without). With
+                                    --stages `users` holds their peak and `duration` their
+                                    length; with --rate-stages `rate` is their mean. */
+    size_t stage_count;
+    uint32_t stage_kind; /**< LOADS_STAGES_NONE, _USERS or _RATE. */
 } loads_run_info;
 
 /// One bucket of a latency histogram. FROZEN.
@@ -617,11 +636,16 @@ typedef struct loads_progress {
     double fraction;      /**< 0..1 over the whole plan. */
     double elapsed;       /**< Seconds since the run started. */
     uint32_t cycle;       /**< 0-based index of the running users cycle. */
-    uint32_t users;       /**< Its users. */
+    uint32_t users;       /**< Its users (--stages: those running now). */
     /* ABI 1.6: read only when LOADS_HAS_FIELD(progress, loads_progress, dropped_arrivals). */
     uint64_t arrivals;         /**< Open model: arrivals started so far (as of the last refresh,
                                     about every second); 0 in a closed-model run. */
     uint64_t dropped_arrivals; /**< Open model: arrivals dropped so far (likewise). */
+    /* ABI 1.6: read only when LOADS_HAS_FIELD(progress, loads_progress, target). */
+    uint32_t stage;       /**< Ramping stages: the 1-based stage running; 0 without stages. */
+    uint32_t stage_count; /**< Stages in all; 0 without. */
+    double target;        /**< The stages' target now: users (--stages) or arrivals per second
+                               (--rate-stages); 0 without stages. */
 } loads_progress;
 
 /// An output. See the section comment above for the order and threads of the calls.

@@ -1,7 +1,7 @@
 // loads/report_text.hpp: text helpers for whoever writes a report of a run: JSON and XML escaping
 // that always yields valid UTF-8 (test messages, URLs and headers may hold any bytes; invalid
-// sequences become U+FFFD), JSON numbers, and UTC timestamps. The built-in outputs and observers
-// use them, and so does the host for the JSON it writes, so every report escapes the same way.
+// sequences become U+FFFD), JSON numbers, ramping stages, and UTC timestamps. The built-in outputs and
+// observers use them, and so does the host for the JSON it writes, so every report escapes the same way.
 //
 // Header-only, no dependency beyond the standard library. Every function takes its input by view
 // and returns or appends to a string the caller owns; nothing is kept. All are pure and may be
@@ -194,6 +194,46 @@ inline std::string threshold_value(double v, std::string_view unit) {
     }
     const bool time = unit == "ms" || unit == "s" || unit == "us";
     return std::string(buf) + (time ? " " : "") + std::string(unit);
+}
+
+/// A ramping stage's duration as people write it: "500ms", "30s", "2m", "1m30s", "1h", "1h0m5s".
+inline std::string stage_duration(double seconds) {
+    char buf[64];
+    if (seconds < 1 && seconds != 0) {
+        std::snprintf(buf, sizeof buf, "%.6gms", seconds * 1000);
+        return buf;
+    }
+    const long long whole = static_cast<long long>(seconds);
+    const double fraction = seconds - static_cast<double>(whole);
+    if (fraction != 0 || whole < 60) {
+        std::snprintf(buf, sizeof buf, "%.6gs", seconds);
+        return buf;
+    }
+    const long long h = whole / 3600, m = whole % 3600 / 60, s = whole % 60;
+    std::string out;
+    if (h > 0) {
+        out += std::to_string(h) + "h";
+    }
+    if (m > 0 || (h > 0 && s > 0)) {
+        out += std::to_string(m) + "m";
+    }
+    if (s > 0) {
+        out += std::to_string(s) + "s";
+    }
+    return out;
+}
+
+/// Stages as --stages and --rate-stages take them: "30s:100,2m:100,30s:0". `Stage` is anything
+/// with `seconds` and `target` (loads_stage).
+template <class Stage>
+std::string stages_text(const Stage* stages, std::size_t count, std::string_view separator = ",") {
+    std::string out;
+    for (std::size_t i = 0; i < count; ++i) {
+        char target[32];
+        std::snprintf(target, sizeof target, "%.6g", stages[i].target);
+        out += (i == 0 ? "" : std::string(separator)) + stage_duration(stages[i].seconds) + ":" + target;
+    }
+    return out;
 }
 
 /// Appends "2026-11-25T15:00:00.123456Z" for microseconds since the Unix epoch, formatting the

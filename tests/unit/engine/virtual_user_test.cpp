@@ -104,7 +104,9 @@ struct UserFixture : SessionFixture {
     EventBuffer events;
     CycleState cycle;
     std::atomic<std::uint64_t> finished{0};
-    UserContext context{io, stats, events, 0, dns, lookups, watchdog, cycle, host_api(), finished, nullptr};
+    std::atomic<std::uint32_t> active{0};
+    UserContext context{io,       stats, events,     0,        dns,     lookups,
+                        watchdog, cycle, host_api(), finished, nullptr, active};
 
 private:
     std::unique_ptr<VirtualUser> m_user;
