@@ -5,6 +5,7 @@
 #include <string>
 
 #include <loads/output.hpp>
+#include <loads/report_text.hpp>
 
 #include "report.hpp"
 #include "timeline.hpp"
@@ -34,7 +35,19 @@ public:
         if (LOADS_HAS_FIELD(&run, loads_run_info, max_users)) {
             m_run.rate = run.rate;
             m_run.max_users = run.max_users;
+            m_target = run.rate;  // the open model's target, until a stage says otherwise
         }
+        if (LOADS_HAS_FIELD(&run, loads_run_info, stage_kind)) {
+            m_run.stage_kind = run.stage_kind;
+            m_run.stages = loads::report_text::stages_text(run.stages, run.stage_count, ", ");
+            if (run.stage_kind != LOADS_STAGES_NONE) {
+                m_target = 0;  // stages ramp from nothing, or step at once
+                for (std::size_t i = 0; i < run.stage_count && run.stages[i].seconds == 0; ++i) {
+                    m_target = run.stages[i].target;
+                }
+            }
+        }
+        m_target_before = m_target;
         for (std::size_t i = 0; i < run.option_count; ++i) {
             m_run.options.emplace_back(loads::text(run.options[i].name), loads::text(run.options[i].value));
         }
@@ -43,12 +56,22 @@ public:
         }
     }
 
-    void progress(const loads_progress& p) override { m_users = p.users; }
+    void progress(const loads_progress& p) override {
+        m_users = p.users;
+        if (LOADS_HAS_FIELD(&p, loads_progress, target) && p.stage_count > 0) {
+            m_target = p.target;
+        }
+    }
 
-    void refresh(const loads_snapshot& s) override { m_timeline.add(s, m_users); }
+    // An interval's target is the mean of its two ends: a ramp's achieved figure over the interval
+    // is drawn in its middle, beside the target there.
+    void refresh(const loads_snapshot& s) override {
+        m_timeline.add(s, m_users, (m_target_before + m_target) / 2);
+        m_target_before = m_target;
+    }
 
     void finish(const loads_snapshot& s) override {
-        m_timeline.add_last(s, m_users);
+        m_timeline.add_last(s, m_users, (m_target_before + m_target) / 2);
         loads::write_file(m_path, loads::outputs::html::render_report(m_run, m_timeline, s));
     }
 
@@ -57,6 +80,8 @@ private:
     RunDescription m_run;
     Timeline m_timeline;
     std::uint32_t m_users = 0;
+    double m_target = 0;         ///< Users (--stages) or arrivals per second (open model) asked for now.
+    double m_target_before = 0;  ///< The target at the start of the interval being measured.
 };
 
 constexpr loads_option_v1 k_html_options[] = {

@@ -124,6 +124,10 @@ std::string header(const RunDescription& run, const loads_snapshot& s) {
     } else if (run.duration > 0) {
         out += ", <b>" + duration(run.duration) + "</b> per cycle";
     }
+    if (!run.stages.empty()) {
+        out += std::string(" · ") + (run.stage_kind == LOADS_STAGES_USERS ? "user" : "rate") + " stages <b>" +
+               escape(run.stages) + "</b>";
+    }
     if (!run.server_url.empty()) {
         out += " · server <b>" + escape(run.server_url) + "</b>";
     }
@@ -203,6 +207,9 @@ std::string charts(const RunDescription& run, const Timeline& timeline, const lo
     Series problems{"failures + errors", k_red, {}};
     Series bad{"responses ≥ 400", k_purple, {}, true};
     Series users{"users", k_blue, {}};
+    Series target_users{"target", k_orange, {}, true};
+    Series arrivals{"arrivals/s achieved", k_blue, {}};
+    Series target_rate{"target", k_orange, {}, true};
     for (const TimelinePoint& p : timeline.points()) {
         // A rate or a percentile belongs to the whole interval: drawn in its middle.
         x.push_back((p.start + p.end) / 2);
@@ -216,6 +223,9 @@ std::string charts(const RunDescription& run, const Timeline& timeline, const lo
         problems.values.push_back(double(p.failures + p.errors));
         bad.values.push_back(double(p.bad_responses));
         users.values.push_back(double(p.users));
+        target_users.values.push_back(p.target);
+        arrivals.values.push_back(p.rate(p.arrivals));
+        target_rate.values.push_back(p.target);
     }
     BarChart statuses{"chart-statuses", "Responses by HTTP status", "HTTP status", "responses", {}};
     for (std::size_t i = 0; i < t.status_count; ++i) {
@@ -242,9 +252,18 @@ std::string charts(const RunDescription& run, const Timeline& timeline, const lo
     out += figure("Failures and errors", line_chart("chart-errors", "Failures and errors over time",
                                                     "per interval", true, {problems, bad}));
     out += figure("HTTP statuses", render(statuses));
-    if (run.users.size() > 1) {
+    if (run.stage_kind == LOADS_STAGES_USERS) {
+        out += figure(
+            "Virtual users: target and running",
+            line_chart("chart-users", "Virtual users over time", "users", true, {target_users, users}));
+    } else if (run.users.size() > 1) {
         out += figure("Virtual users",
                       line_chart("chart-users", "Virtual users over time", "users", true, {users}));
+    }
+    if (run.rate > 0) {
+        out += figure("Arrival rate: target and achieved",
+                      line_chart("chart-arrivals", "Arrivals per second over time", "per second", false,
+                                 {target_rate, arrivals}));
     }
     return out +
            "</div>\n<p class=\"note\">One point per interval of about a second, in its middle. Hover a point "

@@ -26,6 +26,8 @@ struct RunDescription {
     double duration = 0;          ///< Seconds per users cycle with --duration, else 0.
     double rate = 0;              ///< Open model (--rate): target arrivals per second; 0 for a closed model.
     std::uint32_t max_users = 0;  ///< Open model: the pool's cap.
+    std::uint32_t stage_kind = LOADS_STAGES_NONE;              ///< Ramping stages: what their targets count.
+    std::string stages;                                        ///< "30s:100, 2m:100, 30s:0", or empty.
     std::vector<std::pair<std::string, std::string>> options;  ///< Long name, value.
 };
 

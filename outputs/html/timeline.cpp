@@ -47,12 +47,14 @@ std::uint64_t percentile(const std::vector<loads_bucket>& buckets, const Timelin
     return p.max_us;
 }
 
-TimelinePoint point_of(const loads_snapshot& s, std::uint32_t users) {
+TimelinePoint point_of(const loads_snapshot& s, std::uint32_t users, double target) {
     const loads_stats& i = *s.interval;
     TimelinePoint p;
     p.start = s.interval_start;
     p.end = s.interval_end;
     p.users = users;
+    p.target = target;
+    p.arrivals = LOADS_HAS_FIELD(&i, loads_stats, service_time) ? i.arrivals : 0;
     p.hits = i.hits;
     p.tests = i.tests_finished;
     p.failures = i.failures;
@@ -73,19 +75,19 @@ TimelinePoint point_of(const loads_snapshot& s, std::uint32_t users) {
 
 }  // namespace
 
-void Timeline::add(const loads_snapshot& snapshot, std::uint32_t users) {
+void Timeline::add(const loads_snapshot& snapshot, std::uint32_t users, double target) {
     if (snapshot.interval == nullptr) {
         return;
     }
-    m_points.push_back(point_of(snapshot, users));
+    m_points.push_back(point_of(snapshot, users, target));
     m_last_buckets = buckets_of(snapshot.interval->latency);
 }
 
-void Timeline::add_last(const loads_snapshot& snapshot, std::uint32_t users) {
+void Timeline::add_last(const loads_snapshot& snapshot, std::uint32_t users, double target) {
     if (snapshot.interval == nullptr) {
         return;
     }
-    const TimelinePoint stub = point_of(snapshot, users);
+    const TimelinePoint stub = point_of(snapshot, users, target);
     if (m_points.empty() || stub.length() >= k_shortest_last_interval) {
         m_points.push_back(stub);
         return;
@@ -93,6 +95,8 @@ void Timeline::add_last(const loads_snapshot& snapshot, std::uint32_t users) {
     TimelinePoint& p = m_points.back();
     p.end = stub.end;
     p.users = stub.users;
+    p.target = stub.target;
+    p.arrivals += stub.arrivals;
     p.hits += stub.hits;
     p.tests += stub.tests;
     p.failures += stub.failures;

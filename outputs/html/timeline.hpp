@@ -13,6 +13,10 @@ struct TimelinePoint {
     double start = 0;  ///< Seconds since the start of the run.
     double end = 0;
     std::uint32_t users = 0;  ///< Virtual users of the cycle running at its end.
+    /// The load asked for at its end: users (--stages) or arrivals per second (open model); 0
+    /// when the run has no such target.
+    double target = 0;
+    std::uint64_t arrivals = 0;  ///< Open model: iterations the schedule started.
     std::uint64_t hits = 0;
     std::uint64_t tests = 0;  ///< Executions that ended.
     std::uint64_t failures = 0;
@@ -33,11 +37,11 @@ struct TimelinePoint {
 class Timeline {
 public:
     /// The interval of a periodic snapshot.
-    void add(const loads_snapshot& snapshot, std::uint32_t users);
+    void add(const loads_snapshot& snapshot, std::uint32_t users, double target = 0);
     /// The final snapshot's interval, whatever is left after the last refresh. A stub of less
     /// than half a second is merged into the point before it: a few hits over a few
     /// milliseconds would draw a rate spike (or dip) that never happened.
-    void add_last(const loads_snapshot& snapshot, std::uint32_t users);
+    void add_last(const loads_snapshot& snapshot, std::uint32_t users, double target = 0);
 
     const std::vector<TimelinePoint>& points() const { return m_points; }
 

@@ -253,5 +253,56 @@ class HtmlReport(harness.TestCase):
         self.assertLess(r.elapsed, 3)
 
 
+class LoadProfileCharts(harness.ServerTestCase):
+    """Ramping stages and the open model: a chart of the target beside what was achieved."""
+
+    def series(self, report, chart):
+        """{series name: [values in time order]} from the markers' tooltips ("users at 1.5 s: 3 users")."""
+        with open(report, encoding="utf-8") as f:
+            page = Page(f.read())
+        out = collections.defaultdict(list)
+        for title in page.tooltips(chart, "circle"):
+            match = re.match(r"(.+) at .*: ([\d,.]+) ", title)
+            self.assertIsNotNone(match, title)
+            out[match.group(1)].append(float(match.group(2).replace(",", "")))
+        return page, out
+
+    def test_user_stages_chart_the_target_beside_the_users_running(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            report = os.path.join(tmp, "report.html")
+            r = harness.run("fixtures.Arrivals.test_get", "--server-url", self.server.url, "--stages",
+                            "0s:2,2s:2,2s:6", "--output", "html", "--output-html-filename", report)
+            self.assertRun(r, 0)
+            page, values = self.series(report, "chart-users")
+        self.assertIn("user stages 0s:2, 2s:2, 2s:6", page.text)
+        self.assertEqual(len(page.data("chart-users", "polyline")), 2, "target and running users")
+        target, users = values["target"], values["users"]
+        self.assertGreaterEqual(len(target), 4)
+        self.assertEqual(len(target), len(users))
+        self.assertEqual(target, sorted(target), "the target only rises")
+        self.assertEqual(target[0], 2, "a 0 s stage is a step: 2 users from the start")
+        self.assertGreaterEqual(target[-1], 4)  # the mean of the last interval's two ends
+        for t, u in zip(target, users):
+            self.assertLessEqual(abs(t - u), 1.5, f"target {target}, running {users}")
+
+    def test_rate_stages_chart_the_target_beside_the_achieved_rate(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            report = os.path.join(tmp, "report.html")
+            r = harness.run("fixtures.Arrivals.test_get", "--server-url", self.server.url, "--rate-stages",
+                            "0s:20,2s:20,2s:80", "-u", "4", "--output", "html", "--output-html-filename", report)
+            self.assertRun(r, 0)
+            page, values = self.series(report, "chart-arrivals")
+        self.assertIn("rate stages 0s:20, 2s:20, 2s:80", page.text)
+        target, achieved = values["target"], values["arrivals/s achieved"]
+        self.assertGreaterEqual(len(target), 4)
+        self.assertEqual(target, sorted(target), "the target only rises")
+        self.assertGreater(target[-1], 50)
+        # Workers hand their figures over every half second, so one interval may hold a little of
+        # the next: over the run, the achieved points add up to the target's.
+        self.assertEqual(len(achieved), len(target))
+        self.assertLess(abs(sum(achieved) - sum(target)), 0.15 * sum(target), f"target {target}, achieved {achieved}")
+        self.assertGreater(achieved[-1], 40)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -62,10 +62,13 @@ std::uint32_t join_or_abandon(Workers& workers) {
 void note_stage(const RunPlan& plan, const LoadProfile& stages, const Workers& workers,
                 clock::duration since_start, ProgressInfo& info) {
     const double t = std::chrono::duration<double>(since_start).count();
+    if (t >= stages.length() && info.stage != 0) {
+        return;
+    }
     info.stage = static_cast<std::uint32_t>(stages.stage_at(t)) + 1;
     info.stage_count = static_cast<std::uint32_t>(stages.stages().size());
     info.target = stages.level_at(t);
-    if (plan.user_stages) {
+    if (plan.user_stages && t < stages.length()) {     // past the end: the figures of the end stay
         info.target = std::floor(info.target + 1e-9);  // whole users, as the users count themselves
         std::uint32_t active = 0;
         for (const auto& w : workers) {
