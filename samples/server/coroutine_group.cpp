@@ -14,6 +14,11 @@ void CoroutineGroup::stop() {
     }
 }
 
+std::size_t CoroutineGroup::size() {
+    std::lock_guard lock(m_mutex);
+    return m_members.size();
+}
+
 void CoroutineGroup::remove(const std::shared_ptr<Member>& member) {
     std::lock_guard lock(m_mutex);
     m_members.erase(member);

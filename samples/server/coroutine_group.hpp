@@ -7,6 +7,7 @@
 /// built without its sanitizer support (as Debian's is), and it skips the orderly close of sockets.
 #pragma once
 
+#include <cstddef>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,9 @@ public:
     /// operation_aborted, or yield.cancelled() when it was between operations, and is expected to
     /// return. Thread-safe; later calls do nothing.
     void stop();
+
+    /// Coroutines still running. Thread-safe.
+    std::size_t size();
 
 private:
     struct Member {

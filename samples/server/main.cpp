@@ -8,9 +8,11 @@
 /// --port 0.
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <exception>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -127,6 +129,29 @@ CommandLine parse_command_line(int argc, char* argv[]) {
     return command_line;
 }
 
+// What the slow-shutdown report may look at: the group, until run_server is done with it.
+std::mutex g_shutdown_mutex;
+CoroutineGroup* g_shutting_down = nullptr;
+
+/// A shutdown takes milliseconds: each coroutine's pending operation is cancelled. Should one not
+/// end (an operation that ignores cancellation), say so on stderr rather than leave a silent hang
+/// for whoever waits on the process. The thread is detached: the process exits without it.
+void report_slow_shutdown(CoroutineGroup& coroutines) {
+    {
+        std::lock_guard lock(g_shutdown_mutex);
+        g_shutting_down = &coroutines;
+    }
+    std::thread([] {
+        constexpr auto patience = std::chrono::seconds(5);
+        std::this_thread::sleep_for(patience);
+        std::lock_guard lock(g_shutdown_mutex);
+        if (g_shutting_down != nullptr) {
+            std::cerr << program_name << ": " << g_shutting_down->size() << " coroutines still running "
+                      << patience.count() << " s after the signal" << std::endl;
+        }
+    }).detach();
+}
+
 /// The host part of a URL: IPv6 addresses go in brackets (RFC 3986 section 3.2.2).
 std::string url_host(const boost::asio::ip::address& address) {
     return address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
@@ -169,7 +194,10 @@ int run_server(const ServerOptions& options) {
     // the threads return. Installed before the startup line so that a test signalling as soon as it
     // reads the line still gets a clean exit.
     boost::asio::signal_set signals{io_context, SIGINT, SIGTERM};
-    signals.async_wait([&coroutines](const boost::system::error_code&, int) { coroutines.stop(); });
+    signals.async_wait([&coroutines](const boost::system::error_code&, int) {
+        coroutines.stop();
+        report_slow_shutdown(coroutines);
+    });
 
     start_accepting(std::move(acceptor), tls ? &*tls : nullptr, router, stats, coroutines);
 
@@ -195,6 +223,10 @@ int run_server(const ServerOptions& options) {
     run();
     for (auto& worker : workers) {
         worker.join();
+    }
+    {
+        std::lock_guard lock(g_shutdown_mutex);
+        g_shutting_down = nullptr;
     }
     return failed ? exit_failure : 0;
 }
