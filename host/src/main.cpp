@@ -225,21 +225,11 @@ struct LocalTest {
     std::unique_ptr<ExternalEngine> external;
 };
 
-// A threshold scoped to a test must name the one the run runs. @throws UsageError.
-void check_threshold_scopes(const Options& options, const Fqn& fqn) {
-    for (const Threshold& t : options.thresholds) {
-        if (!t.scope.empty() && t.scope != fqn.test) {
-            throw UsageError("--threshold '" + t.expression + "': the run has no test '" + t.scope +
-                             "' (it runs " + fqn.test + ")");
-        }
-    }
-}
-
 LocalTest load_test(const Options& options, const std::string& run_id) {
     const bool external = !options.test_runner.empty();
     RunPlan plan = make_plan(options, /*with_tls=*/!external);
     Fqn fqn = external ? external_test_name(options.fqn) : parse_fqn(options.fqn);
-    check_threshold_scopes(options, fqn);
+    check_threshold_scopes(options.thresholds, fqn.test);
     LocalTest t{std::move(fqn), std::move(plan), nullptr, nullptr};
     t.plan.fqn = t.fqn.str();
     if (external) {
@@ -261,39 +251,13 @@ void prepare_process(const RunPlan& plan) {
     install_crash_report(plan.stack_size / 1024);
 }
 
-std::string measured_text(const JudgedThreshold& j) {
-    return loads::report_text::threshold_value(j.result.measured, j.threshold.unit);
-}
-
-// One line for a CI log, whatever the outputs: which thresholds were crossed.
-int threshold_status(const RunReport& report, const ThresholdWatch* watch) {
-    std::size_t crossed = 0;
-    std::string which;
-    for (const JudgedThreshold& j : report.thresholds) {
-        if (!j.result.passed) {
-            ++crossed;
-            which += (which.empty() ? "" : ", ") + j.threshold.expression + " (" + measured_text(j) + ")";
-        }
-    }
-    if (watch != nullptr && watch->abort_cause() != nullptr) {
-        std::cerr << "loads-runner: threshold " << watch->abort_cause()->threshold.expression << " crossed ("
-                  << measured_text(*watch->abort_cause()) << "): the run was stopped\n";
-    }
-    if (crossed == 0) {
-        return 0;
-    }
-    std::cerr << "loads-runner: " << crossed << " of " << report.thresholds.size()
-              << " thresholds crossed: " << which << '\n';
-    return 7;
-}
-
 // The seed's rule — any failure or error makes the run fail — then a crossed threshold (7), an
 // output that could not write (5) and an interruption (130, unless a threshold stopped the run)
 // override it.
 int exit_status(const RunReport& report, const std::vector<std::string>& output_problems,
                 const ThresholdWatch* watch) {
     int status = report.stats.failures() + report.stats.errors() > 0 ? 1 : 0;
-    if (const int t = threshold_status(report, watch); t != 0) {
+    if (const int t = threshold_status(report, watch, std::cerr); t != 0) {
         status = t;
     }
     if (!output_problems.empty()) {

@@ -343,8 +343,10 @@ std::string thresholds_table(const loads_snapshot& s) {
         "\n";
     for (std::size_t i = 0; i < s.threshold_count; ++i) {
         const loads_threshold& t = *s.thresholds[i];
-        const std::string verdict = std::string(t.passed ? "\u2713 passed" : "\u2717 crossed") +
-                                    (t.aborted ? " (stopped the run)" : "");
+        const std::string verdict =
+            std::string(t.passed ? "\u2713 passed" : "\u2717 crossed") +
+            (t.aborted ? " (stopped the run)" : "") +
+            (LOADS_HAS_FIELD(&t, loads_threshold, partial) && t.partial ? " (on partial figures)" : "");
         out += "<tr>" + td(code(loads::text(t.expression)), "text") +
                td(escape(verdict), t.passed ? "text" : "text bad") +
                td(escape(loads::report_text::threshold_value(t.measured, loads::text(t.unit))),

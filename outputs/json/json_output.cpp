@@ -47,7 +47,8 @@ std::string thresholds(const loads_snapshot& s) {
                ", \"unit\": " + json_string(text(t.unit)) +
                ", \"measured\": " + (std::isnan(t.measured) ? std::string("null") : json_number(t.measured)) +
                ", \"passed\": " + (t.passed ? "true" : "false") +
-               ", \"aborted\": " + (t.aborted ? "true" : "false") + "}";
+               ", \"aborted\": " + (t.aborted ? "true" : "false") + ", \"partial\": " +
+               (LOADS_HAS_FIELD(&t, loads_threshold, partial) && t.partial ? "true" : "false") + "}";
     }
     return out + (n ? "\n  ],\n" : "],\n");
 }

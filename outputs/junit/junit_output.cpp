@@ -130,7 +130,10 @@ private:
         if (!th.passed) {
             const std::string message = "measured " + value + ", limit " + std::string(text(th.op)) + " " +
                                         loads::report_text::threshold_value(th.limit, text(th.unit)) +
-                                        (th.aborted ? "; it stopped the run" : "");
+                                        (th.aborted ? "; it stopped the run" : "") +
+                                        (LOADS_HAS_FIELD(&th, loads_threshold, partial) && th.partial
+                                             ? " (judged on partial figures: an agent did not finish)"
+                                             : "");
             out += "      <failure message=\"" + xml_text(message) + "\" type=\"ThresholdCrossed\">" +
                    xml_text(message) + "</failure>\n";
         } else {

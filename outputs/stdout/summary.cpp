@@ -181,7 +181,10 @@ std::string format_thresholds(const loads_snapshot& snapshot) {
         crossed += snapshot.thresholds[i]->passed ? 0 : 1;
         width = std::max(width, snapshot.thresholds[i]->expression.len);
     }
-    std::string out = format("\nThresholds: %zu of %zu crossed\n", crossed, snapshot.threshold_count);
+    const loads_threshold& first = *snapshot.thresholds[0];
+    const bool partial = LOADS_HAS_FIELD(&first, loads_threshold, partial) && first.partial != 0;
+    std::string out = format("\nThresholds: %zu of %zu crossed%s\n", crossed, snapshot.threshold_count,
+                             partial ? " (judged on partial figures: an agent did not finish)" : "");
     for (std::size_t i = 0; i < snapshot.threshold_count; ++i) {
         const loads_threshold& t = *snapshot.thresholds[i];
         const std::string expression = printable(text(t.expression));

@@ -162,6 +162,22 @@ class Cluster:
             raise AssertionError("\n".join(problems))
 
 
+def wait_until(predicate, timeout, what):
+    """predicate()'s first true value, polled every 50 ms; AssertionError after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def agent_id(proc):
+    """The id an agent started by Cluster registers with: host name and pid."""
+    return f"{os.uname().nodename}-{proc.pid}"
+
+
 class ClusterTestCase(harness.TestCase):
     """Each test gets its own cluster (self.cluster) of `agents` agents; the sample server is
     shared by the class."""

@@ -88,8 +88,10 @@ class CliErrors(harness.TestCase):
             (["--rate", "10", "-d", "1", "-u", "5", "--max-users", "4"], "--max-users must be at least -u (5)"),
             (["--max-users", "4", "-d", "1"], "--max-users is the cap of an open-model run's pool"),
             (["--rate", "10", "-d", "1", "--no-patching"], "--rate and --no-patching cannot be used together"),
-            (["--rate", "10", "-d", "1", "--agents", "2"], "--rate is not supported with --agents yet"),
             (["--rate", "10", "-d", "1", "--test-runner", "python3 x.py {test}"], "--rate runs test plugins"),
+            (["--rate", "10", "-d", "1", "--agent-index", "1", "--agent-count", "2"],
+             "--agent-index, --agent-count and --start-at are agent mode's (what loads-agent starts)"),
+            (["--rate", "10", "-d", "1", "--start-at", "1700000000"], "are agent mode's"),
         ]:
             with self.subTest(args=args):
                 self.assertUsageError(harness.run(t, *args), fragment)

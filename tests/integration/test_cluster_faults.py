@@ -13,20 +13,7 @@ import zmq
 import cluster
 import harness
 import stats_wire
-
-
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def agent_id(proc):
-    return f"{os.uname().nodename}-{proc.pid}"
+from cluster import agent_id, wait_until
 
 
 def runner_pids(agent):

@@ -1,46 +1,17 @@
 """Ramping stages (--stages, --rate-stages): users or the arrival rate follow each stage's linear ramp,
 checked against the server's own log (nginx: when each request came and on which connection); stopped
 users finish their test and leave; the live line, the summary and the JSON report state the stages."""
-import datetime
 import json
-import math
 import os
 import re
 import tempfile
 import unittest
 
 import harness
+from profiles import level_at, run_start, users_out_of_shape, users_per_window
 
 # ThreadSanitizer slows the runner several times over: the rate ramp keeps its shape at a lower peak.
 PEAK_RATE = 200 if harness.SANITIZER else 400
-
-
-def level_at(stages, t):
-    """The stages' level at t seconds: each ramps linearly from the previous target (0 at first)."""
-    start, level = 0.0, 0.0
-    for seconds, target in stages:
-        if t < start + seconds:
-            return level + (target - level) * (t - start) / seconds
-        start, level = start + seconds, target
-    return level
-
-
-def run_start(report):
-    """When the run started (seconds since the epoch), as the JSON report says."""
-    with open(report) as f:
-        doc = json.load(f)
-    return datetime.datetime.fromisoformat(doc["started"].replace("Z", "+00:00")).timestamp(), doc
-
-
-def users_per_window(requests, start, window, count):
-    """Distinct connections seen by the server in each of `count` windows of `window` s from `start`: the
-    users running then, since each holds one keep-alive connection and closes it when it stops."""
-    seen = [set() for _ in range(count)]
-    for t, connection in requests:
-        i = int((t - start) / window)
-        if 0 <= i < count:
-            seen[i].add(connection)
-    return [len(s) for s in seen]
 
 
 class UserStages(harness.TestCase):
@@ -64,17 +35,9 @@ class UserStages(harness.TestCase):
         """Each window's users lie between the stages' level at its two ends (a window where the ramp
         turns is judged on the turning level too), give or take one user and the clock's skew."""
         start, _ = run_start(self.report)
-        length = sum(s for s, _ in stages)
-        count = int(length / window)
+        count = int(sum(s for s, _ in stages) / window)
         seen = users_per_window(self.nginx.requests(), start, window, count)
-        turns = [sum(s for s, _ in stages[:i + 1]) for i in range(len(stages))]
-        for i, n in enumerate(seen):
-            a, b = i * window, (i + 1) * window
-            points = [a + 0.02, b - 0.02] + [t for t in turns if a < t < b]
-            levels = [level_at(stages, t) for t in points]
-            low, high = math.floor(min(levels) + 1e-9) - 1, math.ceil(max(levels) - 1e-9) + 1
-            self.assertTrue(low <= n <= high,
-                            f"window {i} ({a:.2f}-{b:.2f} s): {n} users, expected {low}..{high}; all: {seen}")
+        self.assertEqual(users_out_of_shape(stages, seen, window), [], f"(window, users, low, high); all: {seen}")
         return seen
 
     def test_users_ramp_up_hold_and_ramp_down(self):
@@ -193,7 +156,6 @@ class BadStages(harness.TestCase):
             (["--rate-stages", "1s:5", "-u", "2:3"], "-u takes one number"),
             (["--rate-stages", "1s:5", "-u", "3", "--max-users", "2"], "--max-users must be at least -u (3)"),
             (["--stages", "1s:5", "--max-users", "9"], "--max-users is the cap of an open-model run's pool"),
-            (["--stages", "1s:5", "--agents", "2"], "--stages is not supported with --agents yet"),
             (["--rate-stages", "1s:5", "--no-patching"], "--rate-stages and --no-patching cannot be used together"),
         ]:
             with self.subTest(args=args):

@@ -151,7 +151,6 @@ class BadThresholds(harness.TestCase):
             (["--threshold", "test_nope:p99<1s"], "the run has no test 'test_nope' (it runs test_es)"),
             (["--abort-on-fail"], "--abort-on-fail stops the run at a crossed threshold: give one with --threshold"),
             (["--threshold", "p99<1s", "--threshold-grace", "-1"], "--threshold-grace must be"),
-            (["--threshold", "p99<1s", "--agents", "2"], "--threshold is not supported with --agents yet"),
         ]:
             with self.subTest(args=args):
                 # The server URL points nowhere: a refused threshold never gets to make a request.

@@ -80,6 +80,9 @@ Described describe(Options& o, const std::vector<std::shared_ptr<const OutputPlu
         ("zmq-receiver", po::value(&o.zmq_receiver), "with --test-runner: the ZeroMQ endpoint the external runners push to (default: a private ipc socket); in agent mode (--agent-id, set by loads-agent): where the figures are pushed every second")
         ("run-id", po::value(&o.run_id), "agent mode: the run the figures belong to")
         ("agent-id", po::value(&o.agent_id), "agent mode: the agent that measured them")
+        ("agent-index", po::value(&o.agent_index), "agent mode: this agent's place among the run's agents, from 0 (its share of an open-model run's arrivals)")
+        ("agent-count", po::value(&o.agent_count), "agent mode: how many agents run the run")
+        ("start-at", po::value<double>(), "agent mode: when the run's clock starts, in seconds since the Unix epoch (every agent follows the stages and the arrival schedule from it)")
         ("agents,a", po::value(&o.agents), "run on this many agents of the cluster (each runs the whole plan)")
         ("broker,b", po::value(&o.broker), "the broker's frontend endpoint (default ipc:///tmp/loads-front.ipc)")
         ("zmq-publisher", po::value(&o.zmq_publisher), "the broker's publisher endpoint (default: as the broker says)")
@@ -249,9 +252,6 @@ void check_load_profile(const Options& o) {
         throw UsageError(std::string(name) +
                          " and --no-patching cannot be used together: the users share the worker threads");
     }
-    if (o.agents > 0) {
-        throw UsageError(std::string(name) + " is not supported with --agents yet: run it on one machine");
-    }
 }
 
 // Thresholds are judged by the runner that runs the test; what they need besides their own syntax.
@@ -263,9 +263,6 @@ void check_thresholds(const Options& o) {
     }
     if (!(o.threshold_grace >= 0) || o.threshold_grace > 1e7) {
         throw UsageError("--threshold-grace must be a number of seconds >= 0");
-    }
-    if (!o.thresholds.empty() && o.agents > 0) {
-        throw UsageError("--threshold is not supported with --agents yet: judge a run on one machine");
     }
 }
 
@@ -305,6 +302,21 @@ void check_cluster_modes(const Options& o, bool agents_given) {
                 throw UsageError(std::string(mode) + " and " + name + " cannot be used together");
             }
         }
+    }
+}
+
+// A share of a distributed run is what loads-agent asks of its runner, never a user.
+void check_agent_share(const Options& o) {
+    const bool share = o.agent_index != 0 || o.agent_count != 1 || o.start_at;
+    if (share && o.agent_id.empty()) {
+        throw UsageError(
+            "--agent-index, --agent-count and --start-at are agent mode's (what loads-agent starts)");
+    }
+    if (o.agent_count < 1 || o.agent_count > 10'000 || o.agent_index >= o.agent_count) {
+        throw UsageError("--agent-index must be below --agent-count, itself from 1 to 10000");
+    }
+    if (o.start_at && !(*o.start_at > 0 && *o.start_at < 1e11)) {
+        throw UsageError("--start-at must be a time in seconds since the Unix epoch");
     }
 }
 
@@ -434,6 +446,9 @@ void take_values(const po::variables_map& vm, Options& o) {
         o.max_users = vm["max-users"].as<std::uint32_t>();
     }
     o.users_given = vm.count("users") != 0;
+    if (vm.count("start-at")) {
+        o.start_at = vm["start-at"].as<double>();
+    }
     if (vm.count("stages")) {
         o.user_stages = parse_stages(vm["stages"].as<std::string>(), StageTarget::users, "--stages");
     }
@@ -527,6 +542,7 @@ void check_options(const Options& o, bool agents_given) {
         throw UsageError("--external-process-timeout must be a number of seconds > 0, at most 86400");
     }
     check_receiver(o);
+    check_agent_share(o);
     check_load_profile(o);
     check_thresholds(o);
 }
@@ -668,6 +684,13 @@ RunPlan make_plan(const Options& o, bool with_tls) {
         plan.users = Cycle{static_cast<std::uint32_t>(stages.peak())};
         plan.duration = seconds(stages.length());
         plan.user_stages.emplace(std::move(stages));
+    }
+    plan.share_index = o.agent_index;
+    plan.share_count = o.agent_count;
+    if (o.start_at) {
+        plan.start_at = std::chrono::system_clock::time_point(
+            std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                std::chrono::duration<double>(*o.start_at)));
     }
     if (!with_tls) {
         return plan;

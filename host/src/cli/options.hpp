@@ -42,6 +42,12 @@ struct Options {
     std::string zmq_receiver;
     std::string run_id;    ///< Agent mode: the run they belong to; with --attach, the run to attach to.
     std::string agent_id;  ///< Agent mode: who measured them.
+    /// Agent mode: this agent's share of an open-model run's arrivals (agent `agent_index` of
+    /// `agent_count` takes every agent_count-th), and the run's shared start (seconds since the
+    /// epoch) for the stages' and the schedule's clock.
+    std::uint32_t agent_index = 0;
+    std::uint32_t agent_count = 1;
+    std::optional<double> start_at;
     /// --test-runner: the command line of an external runner ({test} is the test's name); empty
     /// for a test plugin.
     std::string test_runner;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -40,8 +41,9 @@ std::string runner_arguments(const JsonValue& args, std::vector<std::string>& ou
     }
     out.emplace_back(*fqn);
     static const char* const k_valued[] = {
-        "users",      "hits",    "duration",        "grace",   "server-url",  "threads",
-        "stack-size", "timeout", "connect-timeout", "ca-file", "test-runner", "external-process-timeout"};
+        "users",      "hits",      "duration",        "grace",      "server-url",  "threads",
+        "stack-size", "timeout",   "connect-timeout", "ca-file",    "test-runner", "external-process-timeout",
+        "rate",       "max-users", "stages",          "rate-stages"};
     for (const char* key : k_valued) {
         if (const JsonValue* v = args.find(key); v != nullptr && !v->is_null()) {
             const auto text = v->as_string();
@@ -59,6 +61,22 @@ std::string runner_arguments(const JsonValue& args, std::vector<std::string>& ou
         }
     }
     return {};
+}
+
+// This agent's share of the run, as the broker's order says (an older broker says nothing: the
+// agent then runs the whole plan on its own clock).
+void share_arguments(const JsonValue& order, std::vector<std::string>& out) {
+    const auto index = order.int_at("agent_index");
+    const auto count = order.int_at("agent_count");
+    if (index && count && *count > 1 && *index >= 0 && *index < *count) {
+        out.push_back("--agent-index=" + std::to_string(*index));
+        out.push_back("--agent-count=" + std::to_string(*count));
+    }
+    if (const auto seconds = order.number_at("start_at"); seconds && *seconds > 0 && *seconds < 1e11) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.6f", *seconds);
+        out.push_back(std::string("--start-at=") + text);
+    }
 }
 
 struct Job {
@@ -107,7 +125,8 @@ struct Agent::State {
     void report(const std::string& json);
     void on_backend(ZmqMessage& m);
     void on_heartbeat(ZmqMessage& m);
-    void start_job(const std::string& run_id, const JsonValue& args, std::string_view archive);
+    void start_job(const std::string& run_id, const JsonValue& args, const JsonValue& order,
+                   std::string_view archive);
     void refuse(const std::string& run_id, const std::string& why);
     void stop_job(const std::string& run_id);
     void reap();
@@ -342,7 +361,7 @@ void Agent::State::on_backend(ZmqMessage& m) {
             refuse(std::string(*run_id), "the run has no options");
             return;
         }
-        start_job(std::string(*run_id), *args, m.size() > 1 ? m.view(1) : std::string_view());
+        start_job(std::string(*run_id), *args, order, m.size() > 1 ? m.view(1) : std::string_view());
     } else if (*command == "STOP") {
         stop_job(std::string(*run_id));
     } else {
@@ -357,7 +376,8 @@ void Agent::State::refuse(const std::string& run_id, const std::string& why) {
     report(w.text());
 }
 
-void Agent::State::start_job(const std::string& run_id, const JsonValue& args, std::string_view archive) {
+void Agent::State::start_job(const std::string& run_id, const JsonValue& args, const JsonValue& order,
+                             std::string_view archive) {
     if (!plausible_run_id(run_id)) {
         refuse(run_id, "not a run id");
         return;
@@ -371,6 +391,7 @@ void Agent::State::start_job(const std::string& run_id, const JsonValue& args, s
         refuse(run_id, bad);
         return;
     }
+    share_arguments(order, argv);
     // <test-dir or work dir>/<agent id>/<run id>: agents sharing a box and runs sharing an agent
     // never share a directory.
     fs::path base = settings.work_dir;

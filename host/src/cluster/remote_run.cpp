@@ -1,6 +1,7 @@
 #include "cluster/remote_run.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -19,6 +20,7 @@
 #include "plugins/module_finder.hpp"
 #include "plugins/plugin_module.hpp"
 #include "reporting/run_info.hpp"
+#include "reporting/threshold_watch.hpp"
 
 namespace loads::host {
 
@@ -52,6 +54,35 @@ std::vector<std::pair<std::string, std::string>> option_pairs(const JsonValue& a
     return out;
 }
 
+// The open model and the stages, as a local run's plan holds them, for the outputs' description.
+void add_load_profile(const JsonValue& args, RunPlan& plan) {
+    const auto text = [&](const char* key) { return std::string(args.string_at(key).value_or("")); };
+    if (const std::string stages = text("stages"); !stages.empty()) {
+        LoadProfile profile(parse_stages(stages, StageTarget::users, "--stages"));
+        plan.users = Cycle{static_cast<std::uint32_t>(profile.peak())};
+        plan.duration = std::chrono::milliseconds(std::llround(profile.length() * 1000));
+        plan.user_stages.emplace(std::move(profile));
+    }
+    const std::string rate = text("rate");
+    const std::string rate_stages = text("rate-stages");
+    if (rate.empty() && rate_stages.empty()) {
+        return;
+    }
+    OpenModel open;
+    if (!rate_stages.empty()) {
+        open.stages.emplace(parse_stages(rate_stages, StageTarget::rate, "--rate-stages"));
+        open.rate = open.stages->arrivals_by(open.stages->length()) / open.stages->length();
+        plan.duration = std::chrono::milliseconds(std::llround(open.stages->length() * 1000));
+    } else {
+        open.rate = std::stod(rate);
+        open.arrivals = plan.duration ? 0 : plan.hits.front();
+    }
+    const std::string max_users = text("max-users");
+    open.max_users =
+        max_users.empty() ? plan.users.front() : static_cast<std::uint32_t>(std::stoul(max_users));
+    plan.open = std::move(open);
+}
+
 // What the outputs need of the plan (cycles, duration), read back from the run's options.
 RunPlan plan_from_args(const JsonValue& args) {
     RunPlan plan;
@@ -64,6 +95,7 @@ RunPlan plan_from_args(const JsonValue& args) {
         } else if (!hits.empty()) {
             plan.hits = parse_cycle(hits, "hits");
         }
+        add_load_profile(args, plan);
     } catch (const std::exception&) {
         // A run started by another tool with other options: describe what can be described.
     }
@@ -89,7 +121,8 @@ std::string publisher_endpoint(const Options& o, const BrokerReply& ping) {
 struct Session {
     const Options& o;
     OutputHub& hub;
-    const std::atomic<bool>& interrupt;
+    /// Ctrl-C, or a threshold that stops the run (--abort-on-fail).
+    std::atomic<bool>& interrupt;
     const std::atomic<int>& signal;  ///< The last signal (SIGINT asks; SIGTERM does not).
     std::istream& in;
     std::ostream& out;  ///< The commands' own output (stdout).
@@ -117,6 +150,16 @@ bool read_answer(std::istream& in, std::string& answer) {
         }
     }
     return static_cast<bool>(std::getline(in, answer));
+}
+
+// Stops `run_id` on the cluster; one that has already ended is left as it is.
+void stop_run(BrokerClient& client, const std::string& run_id) {
+    try {
+        client.call({{"command", JsonValue("CTRL_STOP_RUN")}, {"run_id", JsonValue(run_id)}});
+    } catch (const BrokerUnreachable&) {
+        throw;
+    } catch (const ClusterError&) {
+    }
 }
 
 // Ctrl-C during a run: stop it on the cluster, or leave it going and come back with --attach.
@@ -180,9 +223,16 @@ Followed follow(const Session& s, BrokerClient& client, RunWatcher& watcher, Run
             std::chrono::duration<double>(start.started)));
     s.hub.start(std::make_shared<const RunInfo>(fqn, plan, started, option_pairs(start.options), agents));
 
+    // Thresholds are judged here, on the agents' merged figures, as a local run judges its own.
+    std::unique_ptr<ThresholdWatch> watch;
+    if (!s.o.thresholds.empty()) {
+        watch = std::make_unique<ThresholdWatch>(s.hub, s.o.thresholds, s.o.abort_on_fail,
+                                                 s.o.threshold_grace, s.interrupt);
+    }
+    RunListener& listener = watch ? static_cast<RunListener&>(*watch) : s.hub;
     WatchResult w;
     if (start.active) {
-        w = watcher.watch(std::move(start), plan, s.hub, client, s.interrupt);
+        w = watcher.watch(std::move(start), plan, listener, client, s.interrupt);
     } else {
         s.info << "Run " << run_id << " is over (" << start.status << ").\n";
         // It may have ended before this runner could watch it (an agent refusing the run at once):
@@ -204,8 +254,16 @@ Followed follow(const Session& s, BrokerClient& client, RunWatcher& watcher, Run
     report.duration_seconds = w.elapsed;
     report.progress = w.progress;
     report.interrupted = w.end != WatchResult::End::finished || w.status == "stopped";
+    bool all_finished = true;
     for (const AgentView& a : w.agents) {
         report.agents.push_back({a.agent_id, a.hostname, a.state, a.changed_at, a.message});
+        all_finished = all_finished && a.state == "finished";
+    }
+    if (watch) {
+        report.thresholds = watch->verdicts(report);
+        if (!all_finished && w.end == WatchResult::End::finished) {
+            mark_partial(report.thresholds);
+        }
     }
     const std::vector<std::string> problems = s.hub.finish(report, std::move(w.last_interval));
     for (const auto& line : problems) {
@@ -215,12 +273,20 @@ Followed follow(const Session& s, BrokerClient& client, RunWatcher& watcher, Run
     Followed f;
     f.agents = w.agents;
     f.status = report.stats.failures() + report.stats.errors() > 0 ? 1 : 0;
+    if (const int t = threshold_status(report, watch.get(), std::cerr); t != 0) {
+        f.status = t;
+    }
     if (!problems.empty()) {
         f.status = 5;
     }
+    const bool stopped_by_threshold = watch && watch->abort_cause() != nullptr;
     switch (w.end) {
         case WatchResult::End::interrupted:
-            f.status = ask_stop_or_detach(s, client, run_id, f.status);
+            if (stopped_by_threshold) {
+                stop_run(client, run_id);
+            } else {
+                f.status = ask_stop_or_detach(s, client, run_id, f.status);
+            }
             break;
         case WatchResult::End::broker_lost:
             std::cerr << "loads-runner: lost the broker at " << s.o.broker
@@ -337,9 +403,11 @@ int distributed_run(const Session& s) {
         // installed there), so only the command's shape can be checked here.
         (void)split_command_line(o.test_runner);
         const Fqn fqn = external_test_name(o.fqn);
+        check_threshold_scopes(o.thresholds, fqn.test);
         return start_and_follow(s, o, fqn, std::nullopt).status;
     }
     const Fqn fqn = parse_fqn(o.fqn);
+    check_threshold_scopes(o.thresholds, fqn.test);
     return start_and_follow(s, o, fqn, local_module(o, fqn)).status;
 }
 
@@ -447,7 +515,7 @@ int attach(const Session& s) {
 
 }  // namespace
 
-int run_on_cluster(const Options& o, OutputHub& hub, const std::atomic<bool>& interrupt,
+int run_on_cluster(const Options& o, OutputHub& hub, std::atomic<bool>& interrupt,
                    const std::atomic<int>& signal, std::istream& in, std::ostream& out) {
     if (!o.python_deps.empty()) {
         throw UsageError(

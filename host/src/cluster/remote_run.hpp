@@ -20,7 +20,7 @@ namespace loads::host {
 /// @throws UsageError, ClusterError (the broker does not answer, too few agents, no such run).
 /// `interrupt` is raised by SIGINT and SIGTERM, `signal` says which: Ctrl-C asks whether to stop
 /// or detach, SIGTERM leaves the run going without asking.
-int run_on_cluster(const Options& options, OutputHub& hub, const std::atomic<bool>& interrupt,
+int run_on_cluster(const Options& options, OutputHub& hub, std::atomic<bool>& interrupt,
                    const std::atomic<int>& signal, std::istream& in, std::ostream& out);
 
 }  // namespace loads::host

@@ -26,6 +26,10 @@ std::string read_args(const JsonValue& request, RunRequest& into) {
     }
     into.fqn = std::string(*args->string_at("fqn"));
     into.args_json = args->dump();
+    for (const char* key : {"rate", "rate-stages", "stages"}) {
+        const auto value = args->string_at(key);
+        into.shared_clock = into.shared_clock || (value && !value->empty());
+    }
     return {};
 }
 

@@ -25,6 +25,9 @@ struct RunRequest {
     std::map<std::string, std::string> observer_values;
     double observer_timeout = 30;  ///< Seconds the observers may take.
     std::string run_id;            ///< As the runner named it; empty: the broker names the run.
+    /// The run follows a clock (--rate, --rate-stages, --stages): its agents start together, at a
+    /// time the broker sets, and share out the arrivals.
+    bool shared_clock = false;
 };
 
 /// Reads `request` (a JSON object) that came with `attachments` frames after it into `into`.

@@ -25,12 +25,27 @@ RunSubmission prepare_submission(const Options& o, const Fqn& fqn,
     auto& a = s.args;
     // Every value is text, as on a command line: the agent turns them back into one.
     a["fqn"] = JsonValue(fqn.str());
-    a["users"] = JsonValue(o.users);
+    if (!o.user_stages) {  // the stages say the users
+        a["users"] = JsonValue(o.users);
+    }
     if (o.hits) {
         a["hits"] = JsonValue(*o.hits);
     }
     if (o.duration) {
         a["duration"] = JsonValue(number_text(*o.duration));
+    }
+    // The load profile: the agents share the rate out and follow the stages on the broker's clock.
+    if (o.rate) {
+        a["rate"] = JsonValue(number_text(*o.rate));
+    }
+    if (o.max_users) {
+        a["max-users"] = JsonValue(std::to_string(*o.max_users));
+    }
+    if (o.user_stages) {
+        a["stages"] = JsonValue(stages_text(*o.user_stages));
+    }
+    if (o.rate_stages) {
+        a["rate-stages"] = JsonValue(stages_text(*o.rate_stages));
     }
     a["grace"] = JsonValue(number_text(o.grace));
     a["server-url"] = JsonValue(o.server_url);

@@ -4,18 +4,13 @@
 
 namespace loads::host {
 
-ArrivalSchedule::ArrivalSchedule(double rate, std::uint32_t worker, std::uint32_t workers,
-                                 std::uint64_t limit, Clock::time_point start, Clock::time_point end) noexcept
-    : m_period_ns(1e9 / rate),
-      m_index(worker),
-      m_workers(workers),
-      m_limit(limit),
-      m_start(start),
-      m_end(end) {}
-
-ArrivalSchedule::ArrivalSchedule(const LoadProfile& profile, std::uint32_t worker, std::uint32_t workers,
+ArrivalSchedule::ArrivalSchedule(double rate, std::uint32_t first, std::uint32_t stride, std::uint64_t limit,
                                  Clock::time_point start, Clock::time_point end) noexcept
-    : m_profile(&profile), m_index(worker), m_workers(workers), m_limit(0), m_start(start), m_end(end) {}
+    : m_period_ns(1e9 / rate), m_index(first), m_stride(stride), m_limit(limit), m_start(start), m_end(end) {}
+
+ArrivalSchedule::ArrivalSchedule(const LoadProfile& profile, std::uint32_t first, std::uint32_t stride,
+                                 Clock::time_point start, Clock::time_point end) noexcept
+    : m_profile(&profile), m_index(first), m_stride(stride), m_limit(0), m_start(start), m_end(end) {}
 
 std::optional<ArrivalSchedule::Clock::time_point> ArrivalSchedule::next() const noexcept {
     if (m_limit != 0 && m_index >= m_limit) {

@@ -78,6 +78,20 @@ void note_stage(const RunPlan& plan, const LoadProfile& stages, const Workers& w
     }
 }
 
+// A distributed run's shared start on this machine's steady clock (the conversion is as good as
+// the machines' wall clocks agree: NTP keeps them within milliseconds).
+clock::time_point steady_time_of(std::chrono::system_clock::time_point at) {
+    return clock::now() + std::chrono::duration_cast<clock::duration>(at - std::chrono::system_clock::now());
+}
+
+// Sleeps until `at` (at once if it has passed), or until an interrupt.
+void wait_until(clock::time_point at, const std::atomic<bool>& interrupt) {
+    while (clock::now() < at && !interrupt.load()) {
+        std::this_thread::sleep_for(
+            std::min<clock::duration>(at - clock::now(), std::chrono::milliseconds(5)));
+    }
+}
+
 }  // namespace
 
 // Where the run stands, across its cycles: what progress and refreshes report.
@@ -127,6 +141,12 @@ void RunEngine::release_arrivals(const RunPlan& plan, CycleState& state, std::si
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     state.arrivals_start = clock::now();
+    if (plan.start_at) {
+        // Every agent's schedule counts from the same instant, so their shares interleave. An agent
+        // whose pool was made late starts late: its overdue arrivals are taken at once, late.
+        state.arrivals_start = steady_time_of(*plan.start_at);
+        wait_until(state.arrivals_start, interrupt);
+    }
     if (plan.duration) {
         state.deadline = state.arrivals_start + *plan.duration;
     }
@@ -209,6 +229,10 @@ RunReport RunEngine::run(const RunPlan& plan, RunListener& listener, const std::
         progress.info.cycle = state->index;
         progress.info.users = users;
         progress.cycle_start = clock::now();
+        if (plan.start_at && !plan.open && c == 0) {  // every agent follows the stages from there
+            progress.cycle_start = steady_time_of(*plan.start_at);
+            wait_until(progress.cycle_start, interrupt);
+        }
         state->start = progress.cycle_start;
         if (plan.duration) {
             state->deadline = progress.cycle_start + *plan.duration;

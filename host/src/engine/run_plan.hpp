@@ -40,6 +40,13 @@ struct RunPlan {
     /// --stages: the number of users ramps as these say; `users` holds their peak and `duration`
     /// their length. User u runs while the level is above u (see VirtualUser::run_stages).
     std::optional<LoadProfile> user_stages;
+    /// A share of a distributed run (agent mode): this agent takes the open model's arrivals
+    /// share_index, share_index + share_count, ... of the whole run's schedule.
+    std::uint32_t share_index = 0;
+    std::uint32_t share_count = 1;
+    /// The distributed run's shared start: a run with stages or an arrival schedule counts its
+    /// time from here (waiting for it), so that every agent follows the same clock.
+    std::optional<std::chrono::system_clock::time_point> start_at;
 
     /// The stages the run follows, users or rate, if any.
     const LoadProfile* stages() const {

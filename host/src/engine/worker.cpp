@@ -165,12 +165,15 @@ void Worker::start_arrivals() {
     }
     m_cycle.workers_ready.fetch_add(1, std::memory_order_release);
     m_cycle.arrivals_go.wait(false, std::memory_order_acquire);
+    // The run's schedule dealt out to agents, then to this agent's workers: worker w of W on agent
+    // a of A takes arrivals a + A·w, a + A·(w + W), ...
+    const std::uint32_t first = m_plan.share_index + m_plan.share_count * m_worker_index;
+    const std::uint32_t stride = m_plan.share_count * m_workers;
     if (m_plan.open->stages) {
-        m_schedule.emplace(*m_plan.open->stages, m_worker_index, m_workers, m_cycle.arrivals_start,
-                           m_cycle.deadline);
+        m_schedule.emplace(*m_plan.open->stages, first, stride, m_cycle.arrivals_start, m_cycle.deadline);
     } else {
-        m_schedule.emplace(m_plan.open->rate, m_worker_index, m_workers, m_plan.open->arrivals,
-                           m_cycle.arrivals_start, m_cycle.deadline);
+        m_schedule.emplace(m_plan.open->rate, first, stride, m_plan.open->arrivals, m_cycle.arrivals_start,
+                           m_cycle.deadline);
     }
     schedule_arrival();
 }

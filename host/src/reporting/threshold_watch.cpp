@@ -2,6 +2,10 @@
 
 #include <cmath>
 
+#include <loads/report_text.hpp>
+
+#include "base/usage_error.hpp"
+
 namespace loads::host {
 
 ThresholdWatch::ThresholdWatch(RunListener& inner, std::vector<Threshold> thresholds, bool abort_all,
@@ -42,6 +46,51 @@ std::vector<JudgedThreshold> ThresholdWatch::verdicts(const RunReport& report) c
         }
     }
     return out;
+}
+
+void check_threshold_scopes(const std::vector<Threshold>& thresholds, const std::string& test) {
+    for (const Threshold& t : thresholds) {
+        if (!t.scope.empty() && t.scope != test) {
+            throw UsageError("--threshold '" + t.expression + "': the run has no test '" + t.scope +
+                             "' (it runs " + test + ")");
+        }
+    }
+}
+
+namespace {
+
+std::string measured_text(const JudgedThreshold& j) {
+    return report_text::threshold_value(j.result.measured, j.threshold.unit);
+}
+
+}  // namespace
+
+int threshold_status(const RunReport& report, const ThresholdWatch* watch, std::ostream& err) {
+    std::size_t crossed = 0;
+    std::string which;
+    for (const JudgedThreshold& j : report.thresholds) {
+        if (!j.result.passed) {
+            ++crossed;
+            which += (which.empty() ? "" : ", ") + j.threshold.expression + " (" + measured_text(j) + ")";
+        }
+    }
+    if (watch != nullptr && watch->abort_cause() != nullptr) {
+        err << "loads-runner: threshold " << watch->abort_cause()->threshold.expression << " crossed ("
+            << measured_text(*watch->abort_cause()) << "): the run was stopped\n";
+    }
+    if (crossed == 0) {
+        return 0;
+    }
+    const bool partial = !report.thresholds.empty() && report.thresholds.front().partial;
+    err << "loads-runner: " << crossed << " of " << report.thresholds.size() << " thresholds crossed"
+        << (partial ? " (judged on partial figures)" : "") << ": " << which << '\n';
+    return 7;
+}
+
+void mark_partial(std::vector<JudgedThreshold>& verdicts) {
+    for (JudgedThreshold& j : verdicts) {
+        j.partial = true;
+    }
 }
 
 }  // namespace loads::host

@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <optional>
+#include <ostream>
+#include <string>
 #include <vector>
 
 #include "results/run_listener.hpp"
@@ -45,5 +47,17 @@ private:
     std::optional<JudgedThreshold> m_abort;
     std::size_t m_abort_index = 0;
 };
+
+/// A threshold scoped to a test must name the one the run runs (`test`, the method's name).
+/// @throws UsageError naming the threshold.
+void check_threshold_scopes(const std::vector<Threshold>& thresholds, const std::string& test);
+
+/// The exit status the run's verdicts call for: 7 when a threshold was crossed, else 0; says on
+/// `err`, one line each, which were crossed and which one stopped the run, for a CI log whatever
+/// the outputs. `watch` may be null.
+int threshold_status(const RunReport& report, const ThresholdWatch* watch, std::ostream& err);
+
+/// Marks every verdict as judged on partial figures (an agent of a distributed run was lost).
+void mark_partial(std::vector<JudgedThreshold>& verdicts);
 
 }  // namespace loads::host

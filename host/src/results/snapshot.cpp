@@ -141,6 +141,7 @@ ThresholdViews::ThresholdViews(const std::vector<JudgedThreshold>& thresholds) {
         v.measured = j.result.measured;
         v.passed = j.result.passed ? 1 : 0;
         v.aborted = j.aborted ? 1 : 0;
+        v.partial = j.partial ? 1 : 0;
         m_views.push_back(v);
     }
     for (const auto& v : m_views) {

@@ -54,6 +54,7 @@ struct JudgedThreshold {
     Threshold threshold;
     ThresholdResult result;
     bool aborted = false;  ///< Its crossing stopped the run (then `result` is from that moment).
+    bool partial = false;  ///< Judged on partial figures: an agent of a distributed run was lost.
 };
 
 /// Judges `t` on `stats`, gathered over `seconds`.

@@ -603,6 +603,9 @@ typedef struct loads_threshold {
     int32_t passed;       /**< 1 when the criterion held, 0 when it was crossed. */
     int32_t aborted;      /**< 1 for the threshold whose crossing stopped the run (--abort-on-fail
                                or a `!` suffix); `measured` is then its value at that moment. */
+    int32_t partial;      /**< 1 when judged on partial figures: an agent of a distributed run did
+                               not finish (read only when LOADS_HAS_FIELD(t, loads_threshold,
+                               partial)). */
 } loads_threshold;
 
 /// The periodic and final view of the run.

@@ -126,7 +126,7 @@ struct Broker::State {
     std::string store_new_run(const RunDescription& description, const std::vector<RunAgent>& members);
     /// Sends the run's order (and its files, the attachment of `m`) to every picked agent; one
     /// that cannot be reached has failed its part.
-    void dispatch_run(ActiveRun& run, const std::string& args_json, const std::vector<std::string>& picked,
+    void dispatch_run(ActiveRun& run, const RunRequest& wanted, const std::vector<std::string>& picked,
                       const ZmqMessage& m);
     bool send_run_order(const std::string& agent_id, const std::string& order,
                         const std::shared_ptr<const std::string>& archive);
@@ -440,7 +440,7 @@ Reply Broker::State::start_run(const JsonValue& request, const ZmqMessage& m) {
     auto run = std::make_unique<ActiveRun>(std::move(description), members);
     ActiveRun& r = *run;
     runs[wanted.run_id] = std::move(run);
-    dispatch_run(r, wanted.args_json, picked, m);
+    dispatch_run(r, wanted, picked, m);
     log_info("run " + r.id() + " started on " + std::to_string(picked.size()) +
              " agent(s): " + log_text(r.description().fqn));
     Reply reply = run_started_reply(r.id(), picked);
@@ -502,24 +502,31 @@ std::string Broker::State::store_new_run(const RunDescription& d, const std::vec
     return {};
 }
 
-void Broker::State::dispatch_run(ActiveRun& run, const std::string& args_json,
+// Each agent gets its place among the run's agents (its share of an open-model run's arrivals)
+// and, for a run that follows a clock, the instant every agent starts it: far enough ahead for
+// each to unpack the files, start its runner and make its users.
+void Broker::State::dispatch_run(ActiveRun& run, const RunRequest& wanted,
                                  const std::vector<std::string>& picked, const ZmqMessage& m) {
-    JsonWriter w;
-    w.begin_object()
-        .member("command", "RUN")
-        .member("run_id", run.id())
-        .key("args")
-        .raw(args_json)
-        .end_object();
-    const std::string order = w.take();
+    constexpr double k_start_lead_seconds = 2.0;
+    const double start_at = epoch_now() + k_start_lead_seconds;
     // One copy of the files, shared by every agent's message.
     std::shared_ptr<const std::string> archive;
     if (m.size() == 4) {
         archive = std::make_shared<const std::string>(m.view(3));
     }
-    for (const auto& id : picked) {
-        if (!send_run_order(id, order, archive)) {
-            run.agent_failed(id, "the broker cannot reach it", epoch_now());
+    for (std::size_t i = 0; i < picked.size(); ++i) {
+        JsonWriter w;
+        w.begin_object()
+            .member("command", "RUN")
+            .member("run_id", run.id())
+            .member("agent_index", static_cast<std::int64_t>(i))
+            .member("agent_count", static_cast<std::int64_t>(picked.size()));
+        if (wanted.shared_clock) {
+            w.member("start_at", start_at);
+        }
+        w.key("args").raw(wanted.args_json).end_object();
+        if (!send_run_order(picked[i], w.take(), archive)) {
+            run.agent_failed(picked[i], "the broker cannot reach it", epoch_now());
         }
     }
 }
