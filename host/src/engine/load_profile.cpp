@@ -8,6 +8,7 @@
 
 #include <loads/report_text.hpp>
 
+#include "base/blank_trim.hpp"
 #include "base/usage_error.hpp"
 
 namespace loads::host {
@@ -184,16 +185,6 @@ std::optional<double> parse_target(std::string_view text, StageTarget kind, std:
     return value;
 }
 
-std::string_view trimmed(std::string_view s) {
-    while (!s.empty() && s.front() == ' ') {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && s.back() == ' ') {
-        s.remove_suffix(1);
-    }
-    return s;
-}
-
 }  // namespace
 
 std::vector<Stage> parse_stages(std::string_view text, StageTarget kind, std::string_view option) {
@@ -202,7 +193,7 @@ std::vector<Stage> parse_stages(std::string_view text, StageTarget kind, std::st
     std::string_view rest = text;
     for (std::size_t index = 0; !rest.empty() || index == 0; ++index) {
         const std::size_t comma = rest.find(',');
-        const std::string_view stage = trimmed(rest.substr(0, comma));
+        const std::string_view stage = trim_blanks(rest.substr(0, comma));
         rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
         if (index >= k_max_stages) {
             throw UsageError(std::string(option) + ": at most " + std::to_string(k_max_stages) + " stages");

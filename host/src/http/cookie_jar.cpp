@@ -1,5 +1,6 @@
 #include "http/cookie_jar.hpp"
 
+#include "base/blank_trim.hpp"
 #include "http/text.hpp"
 
 #include <algorithm>
@@ -8,16 +9,6 @@
 
 namespace loads::host {
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 bool is_ip_address(std::string_view host) {
     return host.find(':') != std::string_view::npos || std::all_of(host.begin(), host.end(), [](char c) {
@@ -142,8 +133,8 @@ void CookieJar::store(const Url& url, std::string_view set_cookie, time_point no
         return;  // RFC 6265 5.2 step 2: no '=', no cookie
     }
     Cookie cookie;
-    cookie.name = std::string(trim(pair.substr(0, equals)));
-    cookie.value = std::string(trim(pair.substr(equals + 1)));
+    cookie.name = std::string(trim_blanks(pair.substr(0, equals)));
+    cookie.value = std::string(trim_blanks(pair.substr(equals + 1)));
     if (cookie.name.empty()) {
         return;
     }
@@ -155,9 +146,9 @@ void CookieJar::store(const Url& url, std::string_view set_cookie, time_point no
         const std::string_view attribute = attributes.substr(0, next);
         attributes = next == std::string_view::npos ? std::string_view{} : attributes.substr(next + 1);
         const auto eq = attribute.find('=');
-        const std::string name = ascii_lower(trim(attribute.substr(0, eq)));
+        const std::string name = ascii_lower(trim_blanks(attribute.substr(0, eq)));
         const std::string_view value =
-            eq == std::string_view::npos ? std::string_view{} : trim(attribute.substr(eq + 1));
+            eq == std::string_view::npos ? std::string_view{} : trim_blanks(attribute.substr(eq + 1));
         if (name == "expires") {
             if (auto when = parse_cookie_date(value)) {
                 cookie.expires = when;

@@ -5,20 +5,11 @@
 #include <cmath>
 #include <limits>
 
+#include "base/blank_trim.hpp"
 #include "base/usage_error.hpp"
 
 namespace loads::host {
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-        s.remove_prefix(1);
-    }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-        s.remove_suffix(1);
-    }
-    return s;
-}
 
 [[noreturn]] void refuse(std::string_view expression, const std::string& why) {
     throw UsageError("--threshold '" + std::string(expression) + "': " + why);
@@ -87,13 +78,13 @@ bool read_op(std::string_view& rest, Threshold& t) {
 
 // The number and its unit, checked against the metric.
 void read_limit(std::string_view expression, std::string_view rest, Threshold& t) {
-    rest = trim(rest);
+    rest = trim_blanks(rest);
     const auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), t.limit);
     if (ec != std::errc{} || ptr == rest.data() || !std::isfinite(t.limit)) {
         refuse(expression,
                "expected a number after '" + std::string(t.op_text()) + "', got '" + std::string(rest) + "'");
     }
-    t.unit = std::string(trim(rest.substr(static_cast<std::size_t>(ptr - rest.data()))));
+    t.unit = std::string(trim_blanks(rest.substr(static_cast<std::size_t>(ptr - rest.data()))));
     if (is_latency(t.metric)) {
         if (t.unit != "ms" && t.unit != "s" && t.unit != "us") {
             refuse(expression, t.metric_name + " is a time: give its unit, ms, s or us (e.g. " +
@@ -148,22 +139,22 @@ std::string_view Threshold::op_text() const noexcept {
 }
 
 Threshold parse_threshold(std::string_view given) {
-    const std::string_view expression = trim(given);
+    const std::string_view expression = trim_blanks(given);
     Threshold t;
     t.expression = std::string(expression);
     std::string_view rest = expression;
     if (rest.ends_with('!')) {
         t.abort = true;
-        rest = trim(rest.substr(0, rest.size() - 1));
+        rest = trim_blanks(rest.substr(0, rest.size() - 1));
     }
     const std::size_t op_at = rest.find_first_of("<>=");
     if (op_at == std::string_view::npos) {
         refuse(expression, "no comparison: expected METRIC OP LIMIT such as p99<200ms, errors<1%, rps>=900");
     }
-    std::string_view name = trim(rest.substr(0, op_at));
+    std::string_view name = trim_blanks(rest.substr(0, op_at));
     if (const auto colon = name.find(':'); colon != std::string_view::npos) {
-        t.scope = std::string(trim(name.substr(0, colon)));
-        name = trim(name.substr(colon + 1));
+        t.scope = std::string(trim_blanks(name.substr(0, colon)));
+        name = trim_blanks(name.substr(colon + 1));
         if (!is_identifier(t.scope)) {
             refuse(expression,
                    "'" + t.scope + "' is not a test name (before ':' comes the test it is scoped to)");
