@@ -109,6 +109,8 @@ class RateStages(harness.TestCase):
         match = re.search(r"^Target rate: ([\d.]+)/s, achieved ([\d.]+)/s \((\d+) arrivals\)$", r.out, re.M)
         self.assertIsNotNone(match, r.out)
         self.assertAlmostEqual(float(match.group(1)), expected / 6, places=1, msg="the stages' mean rate")
+        self.assertLess(abs(float(match.group(2)) - expected / 6) / (expected / 6), 0.01,
+                        "achieved over the stages' whole length, though the last arrival comes before it")
         self.assertEqual(int(match.group(3)), expected, "arrival k is due when the ramps' area reaches k + 1/2")
         self.assertEqual(r.field("Dropped arrivals"), 0)
         self.assertIn(f"Rate stages: 2s:{PEAK_RATE}, 2s:{PEAK_RATE}, 2s:0 (the target rate above is their mean)", r.out)

@@ -180,8 +180,20 @@ void Worker::start_arrivals() {
 
 void Worker::schedule_arrival() {
     const auto next = m_schedule->next();
-    if (!next || m_cycle.stop_new_tests.load(std::memory_order_relaxed)) {
+    if (m_cycle.stop_new_tests.load(std::memory_order_relaxed)) {
         end_arrivals();
+        return;
+    }
+    if (!next) {
+        // A timed run lasts its time even when its last arrival comes early (a rate ramping down
+        // to nothing): the run's length, and the rate achieved over it, are the plan's.
+        if (m_cycle.deadline != std::chrono::steady_clock::time_point::max() &&
+            std::chrono::steady_clock::now() < m_cycle.deadline) {
+            m_arrival_timer.expires_at(m_cycle.deadline);
+            m_arrival_timer.async_wait([this](const boost::system::error_code&) { end_arrivals(); });
+        } else {
+            end_arrivals();
+        }
         return;
     }
     m_arrival_timer.expires_at(*next);
