@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that building, testing and benchmarking loads need.
 # Idempotent: packages already present are skipped, and apt is only touched when something is missing.
-# Usage: tools/install-deps.sh [--bench | --test]
+# Usage: tools/install-deps.sh [--bench] [--test]
 #   --bench adds what tools/bench/ runs beside loads: nginx and wrk, Locust (python3-locust) and
 #   pyzmq (python3-zmq, for the external runner benchmark), hey and h2load (nghttp2-client: the peers
 #   with a rate mode, beside the open model); --test adds headless Chromium (the suite opens
@@ -18,11 +18,13 @@ packages=(
   libzmq3-dev cppzmq-dev libsimdjson-dev doctest-dev libssl-dev openssl ca-certificates libsqlite3-dev
   python3
 )
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(nginx-light wrk python3-locust python3-zmq hey nghttp2-client)
-elif [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium fonts-dejavu-core python3-zmq supervisor iproute2 ngircd python3-aiosmtpd nginx-light)
-fi
+for flag in "$@"; do
+  case "$flag" in
+    --bench) packages+=(nginx-light wrk python3-locust python3-zmq hey nghttp2-client) ;;
+    --test) packages+=(chromium fonts-dejavu-core python3-zmq supervisor iproute2 ngircd python3-aiosmtpd nginx-light) ;;
+    *) echo "install-deps: unknown option $flag (use --bench and/or --test)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
