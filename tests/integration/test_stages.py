@@ -55,6 +55,7 @@ class UserStages(harness.TestCase):
         self.assertEqual(doc["plan"]["users"], [20])
         self.assertEqual(doc["plan"]["duration"], 6)
         self.assertEqual(doc["options"]["stages"], "2s:20,2s:20,2s:0")
+        self.assertEqual(doc["options"]["users"], "20", "the stages' peak, not -u's default")
 
     def test_stopped_users_leave_and_come_back_as_new_users(self):
         # Held a moment at each peak: a level reached only at an instant runs no user.

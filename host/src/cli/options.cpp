@@ -160,7 +160,10 @@ std::vector<std::pair<std::string, std::string>> describe_run_options(const Opti
     }
     return {
         {"fqn", o.fqn},
-        {"users", o.users},
+        // Under --stages the users are the stages' peak (-u is refused with them).
+        {"users", o.user_stages
+                      ? std::to_string(static_cast<std::uint32_t>(LoadProfile(*o.user_stages).peak()))
+                      : o.users},
         {"hits", o.hits.value_or(o.duration ? "" : "1")},
         {"duration", o.duration ? number_text(*o.duration) : ""},
         {"grace", number_text(o.grace)},
