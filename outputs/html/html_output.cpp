@@ -2,6 +2,7 @@
 // end of the run to --output-html-filename. It keeps one point per refresh (about a second) for
 // the charts over time; everything else comes from the final snapshot.
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include <loads/output.hpp>
@@ -60,18 +61,26 @@ public:
         m_users = p.users;
         if (LOADS_HAS_FIELD(&p, loads_progress, target) && p.stage_count > 0) {
             m_target = p.target;
+            m_target_heard = true;
         }
+    }
+
+    // The target of the interval just measured; NaN (a gap in the chart) for a run with stages
+    // whose progress never says where they are (a distributed run's does not).
+    double interval_target() const {
+        const bool known = m_run.stage_kind == LOADS_STAGES_NONE || m_target_heard;
+        return known ? (m_target_before + m_target) / 2 : std::numeric_limits<double>::quiet_NaN();
     }
 
     // An interval's target is the mean of its two ends: a ramp's achieved figure over the interval
     // is drawn in its middle, beside the target there.
     void refresh(const loads_snapshot& s) override {
-        m_timeline.add(s, m_users, (m_target_before + m_target) / 2);
+        m_timeline.add(s, m_users, interval_target());
         m_target_before = m_target;
     }
 
     void finish(const loads_snapshot& s) override {
-        m_timeline.add_last(s, m_users, (m_target_before + m_target) / 2);
+        m_timeline.add_last(s, m_users, interval_target());
         loads::write_file(m_path, loads::outputs::html::render_report(m_run, m_timeline, s));
     }
 
@@ -80,8 +89,9 @@ private:
     RunDescription m_run;
     Timeline m_timeline;
     std::uint32_t m_users = 0;
-    double m_target = 0;         ///< Users (--stages) or arrivals per second (open model) asked for now.
-    double m_target_before = 0;  ///< The target at the start of the interval being measured.
+    double m_target = 0;          ///< Users (--stages) or arrivals per second (open model) asked for now.
+    double m_target_before = 0;   ///< The target at the start of the interval being measured.
+    bool m_target_heard = false;  ///< A progress report said where the stages are.
 };
 
 constexpr loads_option_v1 k_html_options[] = {

@@ -74,6 +74,15 @@ class UserStages(harness.TestCase):
         self.assertGreaterEqual(seen[0], 11, f"all 12 users from the start: {seen}")
 
 
+class RunLength(harness.ServerTestCase):
+    def test_a_run_whose_last_stages_hold_no_user_lasts_its_stages(self):
+        r = harness.run("fixtures.Arrivals.test_get", "--server-url", self.server.url, "--stages", "1s:4,1s:0,1s:0")
+        self.assertRun(r, 0)
+        duration = float(re.search(r"^Duration: ([\d.]+) seconds$", r.out, re.M).group(1))
+        self.assertGreaterEqual(duration, 3.0, "the stages' 3 s, not the 2 s that held users")
+        self.assertLess(duration, 4.0)
+
+
 class GracefulStop(harness.ServerTestCase):
     def test_a_stopping_user_finishes_its_test(self):
         # Each test takes 300 ms; the users stop one by one while theirs run, and none is cut short.

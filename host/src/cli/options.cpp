@@ -1,6 +1,7 @@
 #include "cli/options.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <optional>
@@ -164,7 +165,7 @@ std::vector<std::pair<std::string, std::string>> describe_run_options(const Opti
         {"users", o.user_stages
                       ? std::to_string(static_cast<std::uint32_t>(LoadProfile(*o.user_stages).peak()))
                       : o.users},
-        {"hits", o.hits.value_or(o.duration ? "" : "1")},
+        {"hits", o.hits.value_or(o.duration || o.user_stages || o.rate_stages ? "" : "1")},
         {"duration", o.duration ? number_text(*o.duration) : ""},
         {"grace", number_text(o.grace)},
         {"server-url", o.server_url},
@@ -320,6 +321,15 @@ void check_agent_share(const Options& o) {
     }
     if (o.start_at && !(*o.start_at > 0 && *o.start_at < 1e11)) {
         throw UsageError("--start-at must be a time in seconds since the Unix epoch");
+    }
+    // The broker sets it 2 s ahead: far more means the two machines' clocks disagree, and the run
+    // would wait for nothing.
+    const double now =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    if (o.start_at && *o.start_at > now + 60) {
+        throw UsageError(
+            "--start-at is more than 60 s ahead of this machine's clock: are the broker's and the "
+            "agents' clocks set (NTP)?");
     }
 }
 

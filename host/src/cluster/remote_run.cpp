@@ -153,11 +153,13 @@ bool read_answer(std::istream& in, std::string& answer) {
 }
 
 // Stops `run_id` on the cluster; one that has already ended is left as it is.
+// The verdicts stand whatever the broker answers: a broker gone is said, not made the status.
 void stop_run(BrokerClient& client, const std::string& run_id) {
     try {
         client.call({{"command", JsonValue("CTRL_STOP_RUN")}, {"run_id", JsonValue(run_id)}});
-    } catch (const BrokerUnreachable&) {
-        throw;
+    } catch (const BrokerUnreachable& e) {
+        std::cerr << "loads-runner: could not ask the broker to stop run " << run_id << ": " << e.what()
+                  << '\n';
     } catch (const ClusterError&) {
     }
 }
@@ -257,7 +259,8 @@ Followed follow(const Session& s, BrokerClient& client, RunWatcher& watcher, Run
     bool all_finished = true;
     for (const AgentView& a : w.agents) {
         report.agents.push_back({a.agent_id, a.hostname, a.state, a.changed_at, a.message});
-        all_finished = all_finished && a.state == "finished";
+        // Stopped agents (a Ctrl-C, another client) measured what they were asked to until then.
+        all_finished = all_finished && a.state != "lost" && a.state != "failed";
     }
     if (watch) {
         report.thresholds = watch->verdicts(report);

@@ -345,6 +345,9 @@ private:
         m_info.fraction = fraction;
         m_info.elapsed = elapsed;
         place_in_plan(m_plan, m_info.fraction, m_info.elapsed, m_info);
+        // The open model's live figures, merged (as a local run's progress carries them).
+        m_info.arrivals = m_result.total.arrivals();
+        m_info.dropped_arrivals = m_result.total.dropped_arrivals();
         m_listener.on_refresh(m_result.total, std::move(interval), m_info);
     }
 

@@ -185,6 +185,40 @@ std::optional<double> parse_target(std::string_view text, StageTarget kind, std:
     return value;
 }
 
+// Stages that would run nothing are refused: they last under a millisecond (the run's clock), or no
+// user is asked for over any stretch of time, or no arrival falls due.
+void check_something_runs(const std::vector<Stage>& stages, StageTarget kind, std::string_view text,
+                          std::string_view option) {
+    double length = 0;
+    double peak = 0;
+    bool holds_a_user = false;
+    double level = 0;
+    for (const Stage& s : stages) {
+        length += s.seconds;
+        peak = std::max(peak, s.target);
+        // A user runs while the level is at least 1: over a stretch of this stage if either end is
+        // above 1, or both are at it.
+        holds_a_user = holds_a_user ||
+                       (s.seconds > 0 && (std::max(level, s.target) > 1 || std::min(level, s.target) >= 1));
+        level = s.target;
+    }
+    const std::string quoted = "'" + std::string(text) + "'";
+    if (!(length >= 1e-3)) {
+        throw UsageError(std::string(option) + ": the stages " + quoted + " last less than 1 ms");
+    }
+    if (!(peak > 0)) {
+        throw UsageError(std::string(option) + ": every target of " + quoted + " is 0: nothing would run");
+    }
+    if (kind == StageTarget::users && !holds_a_user) {
+        throw UsageError(std::string(option) + ": the stages " + quoted +
+                         " never ask for a user over any time: nothing would run");
+    }
+    if (kind == StageTarget::rate && !(LoadProfile(stages).arrivals_by(length) > 0.5)) {
+        throw UsageError(std::string(option) + ": the stages " + quoted +
+                         " schedule no arrival: nothing would run");
+    }
+}
+
 }  // namespace
 
 std::vector<Stage> parse_stages(std::string_view text, StageTarget kind, std::string_view option) {
@@ -217,19 +251,7 @@ std::vector<Stage> parse_stages(std::string_view text, StageTarget kind, std::st
                              "' with no stage after it");
         }
     }
-    double length = 0;
-    double peak = 0;
-    for (const Stage& s : stages) {
-        length += s.seconds;
-        peak = std::max(peak, s.target);
-    }
-    if (!(length > 0)) {
-        throw UsageError(std::string(option) + ": the stages '" + std::string(text) + "' last no time");
-    }
-    if (!(peak > 0)) {
-        throw UsageError(std::string(option) + ": every target of '" + std::string(text) +
-                         "' is 0: nothing would run");
-    }
+    check_something_runs(stages, kind, text, option);
     return stages;
 }
 

@@ -58,7 +58,11 @@ struct RunPlan {
         if (duration) {
             return 0;
         }
-        return open ? open->arrivals : loads::host::total_tests(users, hits);
+        if (!open) {
+            return loads::host::total_tests(users, hits);
+        }
+        // A distributed run's agent takes arrivals share_index, share_index + share_count, ...
+        return open->arrivals > share_index ? (open->arrivals - share_index - 1) / share_count + 1 : 0;
     }
 };
 

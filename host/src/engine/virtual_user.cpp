@@ -116,16 +116,19 @@ bool VirtualUser::wait_until_active() {
         }
         const auto now = std::chrono::steady_clock::now();
         const auto at = m_plan.user_stages->first_time_at_least(double(m_index) + 1, stage_seconds(now));
-        if (!at) {
-            return false;  // the stages never come back up to this user
-        }
-        const auto wake = m_context.cycle.start +
-                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                              std::chrono::duration<double>(*at)) +
-                          std::chrono::microseconds(1);
+        // The stages never come back up to this user: it waits out their length all the same, so
+        // that a run whose last stages hold no user still lasts its time (and its rate is over it).
+        const auto wake = at ? m_context.cycle.start +
+                                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                       std::chrono::duration<double>(*at)) +
+                                   std::chrono::microseconds(1)
+                             : m_context.cycle.deadline;
         m_sleep_timer.expires_at(wake);
         boost::system::error_code ec;
         m_sleep_timer.async_wait((*m_yield)[ec]);  // ends at `wake`, or by cancel()
+        if (!at) {
+            return false;
+        }
     }
     return false;
 }

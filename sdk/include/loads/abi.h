@@ -470,8 +470,8 @@ typedef struct loads_run_info {
                                             defaults included), sorted by name. */
     size_t option_count;
     /* ABI 1.6: read only when LOADS_HAS_FIELD(run, loads_run_info, max_users). */
-    double rate;        /**< --rate: arrivals per second (per agent in a distributed run); 0 for a
-                             closed-model run. */
+    double rate;        /**< --rate: arrivals per second, of the whole run (a distributed run's
+                             agents share them out); 0 for a closed-model run. */
     uint32_t max_users; /**< --max-users: the open-model pool's cap; 0 for a closed-model run. */
     /* ABI 1.6: read only when LOADS_HAS_FIELD(run, loads_run_info, stage_kind). */
     const loads_stage* stages; /**< The ramping stages in order (NULL with count 0 without). With

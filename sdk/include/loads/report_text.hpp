@@ -9,6 +9,7 @@
 // formatted date) belongs to one thread at a time.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -196,18 +197,25 @@ inline std::string threshold_value(double v, std::string_view unit) {
     return std::string(buf) + (time ? " " : "") + std::string(unit);
 }
 
-/// A ramping stage's duration as people write it: "500ms", "30s", "2m", "1m30s", "1h", "1h0m5s".
-inline std::string stage_duration(double seconds) {
+/// `v` in the fewest digits that read back as the same double ("0.5", "1234.567", "1e+06" never).
+inline std::string exact_number(double v) {
     char buf[64];
-    if (seconds < 1 && seconds != 0) {
-        std::snprintf(buf, sizeof buf, "%.6gms", seconds * 1000);
-        return buf;
-    }
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+    return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
+}
+
+/// A ramping stage's duration as people write it: "500ms", "30s", "2m", "1m30s", "1h", "1h0m5s".
+/// Exact: read back by --stages it is the same duration (the cluster ships stages as this text).
+inline std::string stage_duration(double seconds) {
     const long long whole = static_cast<long long>(seconds);
     const double fraction = seconds - static_cast<double>(whole);
     if (fraction != 0 || whole < 60) {
-        std::snprintf(buf, sizeof buf, "%.6gs", seconds);
-        return buf;
+        // Milliseconds only when they are exact too.
+        const double ms = seconds * 1000;
+        if (seconds < 1 && seconds != 0 && ms / 1000 == seconds) {
+            return exact_number(ms) + "ms";
+        }
+        return exact_number(seconds) + "s";
     }
     const long long h = whole / 3600, m = whole % 3600 / 60, s = whole % 60;
     std::string out;
@@ -229,9 +237,8 @@ template <class Stage>
 std::string stages_text(const Stage* stages, std::size_t count, std::string_view separator = ",") {
     std::string out;
     for (std::size_t i = 0; i < count; ++i) {
-        char target[32];
-        std::snprintf(target, sizeof target, "%.6g", stages[i].target);
-        out += (i == 0 ? "" : std::string(separator)) + stage_duration(stages[i].seconds) + ":" + target;
+        out += (i == 0 ? "" : std::string(separator)) + stage_duration(stages[i].seconds) + ":" +
+               exact_number(stages[i].target);
     }
     return out;
 }

@@ -136,6 +136,15 @@ TEST_CASE("stages as written: durations with units, whole users, decimal rates")
     CHECK(loads::report_text::stage_duration(3605) == "1h0m5s");
     CHECK(loads::report_text::stage_duration(7200) == "2h");
     CHECK(loads::report_text::stage_duration(0) == "0s");
+    // Exact, as the cluster ships stages as text: read back, the same numbers.
+    const auto odd =
+        parse_stages("1234.567s:1234567,100000.5s:0.125,0.25s:3", StageTarget::rate, "--rate-stages");
+    CHECK(loads::host::stages_text(odd) == "1234.567s:1234567,100000.5s:0.125,250ms:3");
+    const auto again = parse_stages(loads::host::stages_text(odd), StageTarget::rate, "--rate-stages");
+    for (std::size_t i = 0; i < odd.size(); ++i) {
+        CHECK(again[i].seconds == odd[i].seconds);
+        CHECK(again[i].target == odd[i].target);
+    }
 }
 
 TEST_CASE("bad stages: one line naming the option, the stage and why") {
@@ -150,7 +159,18 @@ TEST_CASE("bad stages: one line naming the option, the stage and why") {
     CHECK(refusal("30s:abc", StageTarget::rate).find("must be a number of arrivals per second") !=
           std::string::npos);
     CHECK(refusal("s:5").find("'s' is not a duration") != std::string::npos);
-    CHECK(refusal("0s:5") == "--stages: the stages '0s:5' last no time");
+    CHECK(refusal("0s:5") == "--stages: the stages '0s:5' last less than 1 ms");
+    CHECK(refusal("0.1ms:5") == "--stages: the stages '0.1ms:5' last less than 1 ms");
+    CHECK(refusal("10s:0,0s:5") ==
+          "--stages: the stages '10s:0,0s:5' never ask for a user over any time: nothing "
+          "would run");
+    CHECK(refusal("1s:1,1s:0") ==
+          "--stages: the stages '1s:1,1s:0' never ask for a user over any time: nothing "
+          "would run");  // one user, for an instant only
+    CHECK(refusal("10s:0,0s:100", StageTarget::rate) ==
+          "--rate-stages: the stages '10s:0,0s:100' schedule no arrival: nothing would run");
+    CHECK(refusal("1s:0.2", StageTarget::rate) ==
+          "--rate-stages: the stages '1s:0.2' schedule no arrival: nothing would run");  // 0.1 due
     CHECK(refusal("30s:0,1m:0") == "--stages: every target of '30s:0,1m:0' is 0: nothing would run");
     CHECK(refusal("30s:5,") == "--stages: a comma ends '30s:5,' with no stage after it");
     CHECK(refusal("").find("stage 1 ''") != std::string::npos);
