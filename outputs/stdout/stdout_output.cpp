@@ -35,6 +35,7 @@ public:
         }
         if (LOADS_HAS_FIELD(&run, loads_run_info, stage_kind) && run.stage_kind != LOADS_STAGES_NONE) {
             m_stage_kind = run.stage_kind;
+            m_distributed = run.agents > 0;
             m_stages_line = loads::outputs::format_stages(run);
         }
     }
@@ -72,7 +73,11 @@ public:
             return {};
         }
         char line[96];
-        if (m_stage_kind == LOADS_STAGES_USERS) {
+        if (m_stage_kind == LOADS_STAGES_USERS && m_distributed) {
+            // The agents report figures, not how many of their users run.
+            std::snprintf(line, sizeof line, " stage %u/%u, target %.0f users", p.stage, p.stage_count,
+                          p.target);
+        } else if (m_stage_kind == LOADS_STAGES_USERS) {
             std::snprintf(line, sizeof line, " stage %u/%u, %u of %.0f users", p.stage, p.stage_count,
                           p.users, p.target);
         } else {
@@ -126,6 +131,7 @@ private:
     std::int64_t m_started_us = 0;
     loads::outputs::OpenModelPlan m_open;
     std::uint32_t m_stage_kind = LOADS_STAGES_NONE;
+    bool m_distributed = false;         ///< A distributed run: the stages' users are a target only.
     std::string m_stages_line;          ///< The summary's line about the stages.
     std::string m_open_live;            ///< The open model's live figures.
     std::string m_live;                 ///< The live figures appended to the bar.

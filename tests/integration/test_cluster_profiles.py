@@ -94,6 +94,18 @@ class SharedOut(cluster.ClusterTestCase):
         # Asked to stop, the broker ends the run once its agents have stopped theirs.
         wait_until(lambda: self.cluster.query("SELECT status FROM runs") == [("stopped",)], 30, "the run stopped")
 
+    def test_the_live_line_shows_the_stage_and_the_merged_rate(self):
+        rc, screen = harness.run_on_terminal("fixtures.Arrivals.test_get", "--server-url", self.nginx.url,
+                                             "--stages", "1s:2,3s:2", "--agents", "2", "--broker",
+                                             self.cluster.frontend)
+        self.assertEqual(rc, 0, screen)
+        self.assertRegex(screen, r"stage 2/2, target 4 users", "the stage, and the users asked of both agents")
+        rc, screen = harness.run_on_terminal("fixtures.Arrivals.test_get", "--server-url", self.nginx.url,
+                                             "--rate-stages", "1s:40,3s:40", "-u", "4", "--agents", "2", "--broker",
+                                             self.cluster.frontend)
+        self.assertEqual(rc, 0, screen)
+        self.assertRegex(screen, r"stage 2/2, (?!0\.0/s)\d+\.\d/s of 40\.0/s, dropped 0")
+
     def test_a_scoped_threshold_must_name_the_runs_test(self):
         r = self.cluster.runner("fixtures.Arrivals.test_get", "--rate", "10", "-d", "1", "--agents", "2",
                                 "--threshold", "test_other:p99<1s")

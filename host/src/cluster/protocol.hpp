@@ -34,6 +34,10 @@ inline constexpr std::chrono::milliseconds k_beat_period{1000};
 /// A peer silent for this many beats is gone: an agent is dropped (and lost from its run), an
 /// agent that stops hearing the broker says so and re-registers when it is back.
 inline constexpr int k_missed_beats = 3;
+/// A run with a rate or stages starts on every agent this long after the broker took it (time to
+/// unpack the files, start the runner and make the users): the broker sends the start time, and
+/// the runner following the run places its stages from the run's elapsed time less this.
+inline constexpr double k_shared_start_lead_seconds = 2.0;
 /// How long a runner or an agent waits for the broker to answer one request.
 inline constexpr std::chrono::milliseconds k_request_timeout{5000};
 

@@ -1,5 +1,7 @@
 #include "cluster/run_watcher.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <iostream>
 #include <set>
@@ -7,6 +9,7 @@
 #include <zmq.hpp>
 
 #include "base/usage_error.hpp"
+#include "cluster/protocol.hpp"
 #include "cluster/zmq_message.hpp"
 #include "results/stats_codec.hpp"
 
@@ -37,7 +40,25 @@ AgentView agent_from_json(const JsonValue& a) {
 
 // The users cycle a run is in at `fraction` of its plan (`elapsed` seconds in): what a local run's
 // engine reports with its progress.
-void place_in_plan(const RunPlan& plan, double fraction, double elapsed, ProgressInfo& info) {
+// Where a distributed run's stages are: the agents follow them from the broker's shared start.
+// Users are the stages' target on every agent (how many run is not reported, so `users` is it too).
+void place_in_stages(const RunPlan& plan, double elapsed, std::size_t agents, ProgressInfo& info) {
+    const LoadProfile* stages = plan.stages();
+    if (stages == nullptr) {
+        return;
+    }
+    const double t = std::max(0.0, elapsed - k_shared_start_lead_seconds);
+    info.stage = static_cast<std::uint32_t>(stages->stage_at(t)) + 1;
+    info.stage_count = static_cast<std::uint32_t>(stages->stages().size());
+    info.target = stages->level_at(t);
+    if (plan.user_stages) {
+        info.target = std::floor(info.target + 1e-9) * double(std::max<std::size_t>(agents, 1));
+        info.users = static_cast<std::uint32_t>(info.target);
+    }
+}
+
+void place_in_plan(const RunPlan& plan, double fraction, double elapsed, std::size_t agents,
+                   ProgressInfo& info) {
     if (plan.users.empty()) {
         return;
     }
@@ -63,6 +84,7 @@ void place_in_plan(const RunPlan& plan, double fraction, double elapsed, Progres
     }
     info.cycle = static_cast<std::uint32_t>(cycle);
     info.users = plan.users[cycle];
+    place_in_stages(plan, elapsed, agents, info);
 }
 
 }  // namespace
@@ -275,7 +297,7 @@ private:
             r.progress = 1.0;
             m_info.fraction = 1.0;
             m_info.elapsed = r.elapsed;
-            place_in_plan(m_plan, m_info.fraction, m_info.elapsed, m_info);
+            place_in_plan(m_plan, m_info.fraction, m_info.elapsed, m_result.agents.size(), m_info);
             m_listener.on_progress(m_info);
         }
         return Read::finished;
@@ -344,7 +366,7 @@ private:
     void refresh(RunStats interval, double fraction, double elapsed) {
         m_info.fraction = fraction;
         m_info.elapsed = elapsed;
-        place_in_plan(m_plan, m_info.fraction, m_info.elapsed, m_info);
+        place_in_plan(m_plan, m_info.fraction, m_info.elapsed, m_result.agents.size(), m_info);
         // The open model's live figures, merged (as a local run's progress carries them).
         m_info.arrivals = m_result.total.arrivals();
         m_info.dropped_arrivals = m_result.total.dropped_arrivals();
@@ -355,7 +377,7 @@ private:
         m_next_progress = now + k_progress_period;
         m_info.fraction = m_result.progress;
         m_info.elapsed = m_elapsed + std::chrono::duration<double>(now - m_elapsed_at).count();
-        place_in_plan(m_plan, m_info.fraction, m_info.elapsed, m_info);
+        place_in_plan(m_plan, m_info.fraction, m_info.elapsed, m_result.agents.size(), m_info);
         m_listener.on_progress(m_info);
     }
 

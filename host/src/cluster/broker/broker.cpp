@@ -14,6 +14,7 @@
 #include "cluster/broker/agent_registry.hpp"
 #include "cluster/broker/run_store.hpp"
 #include "cluster/broker_client.hpp"
+#include "cluster/protocol.hpp"
 #include "cluster/run_request.hpp"
 #include "cluster/zmq_message.hpp"
 #include "results/stats_codec.hpp"
@@ -507,8 +508,7 @@ std::string Broker::State::store_new_run(const RunDescription& d, const std::vec
 // each to unpack the files, start its runner and make its users.
 void Broker::State::dispatch_run(ActiveRun& run, const RunRequest& wanted,
                                  const std::vector<std::string>& picked, const ZmqMessage& m) {
-    constexpr double k_start_lead_seconds = 2.0;
-    const double start_at = epoch_now() + k_start_lead_seconds;
+    const double start_at = run.description().started + k_shared_start_lead_seconds;
     // One copy of the files, shared by every agent's message.
     std::shared_ptr<const std::string> archive;
     if (m.size() == 4) {
