@@ -3,6 +3,7 @@ is shared out so the merged stream stays even, every agent follows the stages on
 thresholds are judged on the merged figures (and stop the run), and an agent lost makes them partial."""
 import json
 import os
+import re
 import statistics
 import subprocess
 
@@ -43,6 +44,9 @@ class SharedOut(cluster.ClusterTestCase):
         self.assertEqual(r.field("Hits"), RATE * 3, "the run's rate in all, not per agent")
         self.assertEqual(r.field("Dropped arrivals"), 0)
         self.assertEqual(sorted(self.agent_hits().values()), [RATE * 3 // 2] * 2, "each agent its half")
+        duration = float(re.search(r"^Duration: ([\d.]+) seconds$", r.out, re.M).group(1))
+        self.assertLess(duration, 3 + 1.5, "the load's time, without the agents' wait for the shared start")
+        self.assertGreaterEqual(duration, 3)
         times = sorted(self.nginx.request_times())
         self.assertEqual(len(times), RATE * 3)
         # Interleaved on one clock, the merged gaps are all about 1/R; two agents on clocks of their

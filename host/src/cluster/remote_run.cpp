@@ -12,6 +12,7 @@
 
 #include "base/usage_error.hpp"
 #include "cluster/broker_client.hpp"
+#include "cluster/protocol.hpp"
 #include "cluster/run_submission.hpp"
 #include "cluster/run_watcher.hpp"
 #include "engine/cycles.hpp"
@@ -254,6 +255,11 @@ Followed follow(const Session& s, BrokerClient& client, RunWatcher& watcher, Run
     report.stats = std::move(w.total);
     report.started = started;
     report.duration_seconds = w.elapsed;
+    if ((plan.open || plan.user_stages) && w.elapsed > k_shared_start_lead_seconds) {
+        // The agents waited for the shared start: the run's load lasted that much less (rps and
+        // the summary's duration are over the load).
+        report.duration_seconds -= k_shared_start_lead_seconds;
+    }
     report.progress = w.progress;
     report.interrupted = w.end != WatchResult::End::finished || w.status == "stopped";
     bool all_finished = true;
