@@ -66,7 +66,7 @@ public:
     }
 
     // The target of the interval just measured; NaN (a gap in the chart) for a run with stages
-    // whose progress never says where they are (a distributed run's does not).
+    // whose progress never says where they are (a runner older than ABI 1.6's stages).
     double interval_target() const {
         const bool known = m_run.stage_kind == LOADS_STAGES_NONE || m_target_heard;
         return known ? (m_target_before + m_target) / 2 : std::numeric_limits<double>::quiet_NaN();

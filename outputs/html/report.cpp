@@ -207,9 +207,8 @@ std::string charts(const RunDescription& run, const Timeline& timeline, const lo
     Series problems{"failures + errors", k_red, {}};
     Series bad{"responses ≥ 400", k_purple, {}, true};
     Series users{"users", k_blue, {}};
-    Series target_users{"target", k_orange, {}, true};
+    Series target{"target", k_orange, {}, true};  // users or arrivals per second, as the run asks
     Series arrivals{"arrivals/s achieved", k_blue, {}};
-    Series target_rate{"target", k_orange, {}, true};
     for (const TimelinePoint& p : timeline.points()) {
         // A rate or a percentile belongs to the whole interval: drawn in its middle.
         x.push_back((p.start + p.end) / 2);
@@ -223,9 +222,8 @@ std::string charts(const RunDescription& run, const Timeline& timeline, const lo
         problems.values.push_back(double(p.failures + p.errors));
         bad.values.push_back(double(p.bad_responses));
         users.values.push_back(double(p.users));
-        target_users.values.push_back(p.target);
+        target.values.push_back(p.target);
         arrivals.values.push_back(p.rate(p.arrivals));
-        target_rate.values.push_back(p.target);
     }
     BarChart statuses{"chart-statuses", "Responses by HTTP status", "HTTP status", "responses", {}};
     for (std::size_t i = 0; i < t.status_count; ++i) {
@@ -253,9 +251,8 @@ std::string charts(const RunDescription& run, const Timeline& timeline, const lo
                                                     "per interval", true, {problems, bad}));
     out += figure("HTTP statuses", render(statuses));
     if (run.stage_kind == LOADS_STAGES_USERS) {
-        out += figure(
-            "Virtual users: target and running",
-            line_chart("chart-users", "Virtual users over time", "users", true, {target_users, users}));
+        out += figure("Virtual users: target and running",
+                      line_chart("chart-users", "Virtual users over time", "users", true, {target, users}));
     } else if (run.users.size() > 1) {
         out += figure("Virtual users",
                       line_chart("chart-users", "Virtual users over time", "users", true, {users}));
@@ -263,7 +260,7 @@ std::string charts(const RunDescription& run, const Timeline& timeline, const lo
     if (run.rate > 0) {
         out += figure("Arrival rate: target and achieved",
                       line_chart("chart-arrivals", "Arrivals per second over time", "per second", false,
-                                 {target_rate, arrivals}));
+                                 {target, arrivals}));
     }
     return out +
            "</div>\n<p class=\"note\">One point per interval of about a second, in its middle. Hover a point "

@@ -630,7 +630,7 @@ std::uint32_t pool_cap(const Options& o, const RunPlan& plan) {
     return cap;
 }
 
-// --rate-stages' numbers: one pool of users, arrivals following the stages for their length.
+// --rate-stages' pool of users (the arrivals follow the stages: RunPlan::follow_rate_stages).
 OpenModel rate_stages_model(const Options& o, const RunPlan& plan) {
     if (plan.users.size() != 1) {
         throw UsageError(
@@ -639,8 +639,6 @@ OpenModel rate_stages_model(const Options& o, const RunPlan& plan) {
             o.users + "'");
     }
     OpenModel open;
-    open.stages.emplace(*o.rate_stages);
-    open.rate = open.stages->arrivals_by(open.stages->length()) / open.stages->length();
     open.max_users = pool_cap(o, plan);
     return open;
 }
@@ -689,14 +687,10 @@ RunPlan make_plan(const Options& o, bool with_tls) {
         plan.open = open_model(o, plan);
     }
     if (o.rate_stages) {
-        plan.open = rate_stages_model(o, plan);
-        plan.duration = seconds(plan.open->stages->length());
+        plan.follow_rate_stages(rate_stages_model(o, plan), *o.rate_stages);
     }
     if (o.user_stages) {
-        LoadProfile stages(*o.user_stages);
-        plan.users = Cycle{static_cast<std::uint32_t>(stages.peak())};
-        plan.duration = seconds(stages.length());
-        plan.user_stages.emplace(std::move(stages));
+        plan.follow_user_stages(*o.user_stages);
     }
     plan.share_index = o.agent_index;
     plan.share_count = o.agent_count;

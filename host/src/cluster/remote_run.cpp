@@ -59,10 +59,7 @@ std::vector<std::pair<std::string, std::string>> option_pairs(const JsonValue& a
 void add_load_profile(const JsonValue& args, RunPlan& plan) {
     const auto text = [&](const char* key) { return std::string(args.string_at(key).value_or("")); };
     if (const std::string stages = text("stages"); !stages.empty()) {
-        LoadProfile profile(parse_stages(stages, StageTarget::users, "--stages"));
-        plan.users = Cycle{static_cast<std::uint32_t>(profile.peak())};
-        plan.duration = std::chrono::milliseconds(std::llround(profile.length() * 1000));
-        plan.user_stages.emplace(std::move(profile));
+        plan.follow_user_stages(parse_stages(stages, StageTarget::users, "--stages"));
     }
     const std::string rate = text("rate");
     const std::string rate_stages = text("rate-stages");
@@ -70,17 +67,16 @@ void add_load_profile(const JsonValue& args, RunPlan& plan) {
         return;
     }
     OpenModel open;
-    if (!rate_stages.empty()) {
-        open.stages.emplace(parse_stages(rate_stages, StageTarget::rate, "--rate-stages"));
-        open.rate = open.stages->arrivals_by(open.stages->length()) / open.stages->length();
-        plan.duration = std::chrono::milliseconds(std::llround(open.stages->length() * 1000));
-    } else {
-        open.rate = std::stod(rate);
-        open.arrivals = plan.duration ? 0 : plan.hits.front();
-    }
     const std::string max_users = text("max-users");
     open.max_users =
         max_users.empty() ? plan.users.front() : static_cast<std::uint32_t>(std::stoul(max_users));
+    if (!rate_stages.empty()) {
+        plan.follow_rate_stages(std::move(open),
+                                parse_stages(rate_stages, StageTarget::rate, "--rate-stages"));
+        return;
+    }
+    open.rate = std::stod(rate);
+    open.arrivals = plan.duration ? 0 : plan.hits.front();
     plan.open = std::move(open);
 }
 

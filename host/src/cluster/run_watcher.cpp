@@ -47,10 +47,10 @@ void place_in_stages(const RunPlan& plan, double elapsed, std::size_t agents, Pr
     if (stages == nullptr) {
         return;
     }
-    const double t = std::max(0.0, elapsed - k_shared_start_lead_seconds);
-    info.stage = static_cast<std::uint32_t>(stages->stage_at(t)) + 1;
-    info.stage_count = static_cast<std::uint32_t>(stages->stages().size());
-    info.target = stages->level_at(t);
+    const LoadProfile::Position at = stages->position(std::max(0.0, elapsed - k_shared_start_lead_seconds));
+    info.stage = at.stage;
+    info.stage_count = at.stage_count;
+    info.target = at.level;
     if (plan.user_stages) {
         info.target = std::floor(info.target + 1e-9) * double(std::max<std::size_t>(agents, 1));
         info.users = static_cast<std::uint32_t>(info.target);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,18 @@ public:
     const std::vector<Stage>& stages() const noexcept { return m_stages; }
     double length() const noexcept { return m_starts.back(); }
     double peak() const noexcept;
+
+    /// Where `t` falls: the 1-based stage, of how many, and the level then (what a live display
+    /// shows).
+    struct Position {
+        std::uint32_t stage = 0;
+        std::uint32_t stage_count = 0;
+        double level = 0;
+    };
+    Position position(double t) const noexcept {
+        return {static_cast<std::uint32_t>(stage_at(t)) + 1, static_cast<std::uint32_t>(m_stages.size()),
+                level_at(t)};
+    }
 
     /// The level at `t` (the last stage's target past the end).
     double level_at(double t) const noexcept;

@@ -65,9 +65,10 @@ void note_stage(const RunPlan& plan, const LoadProfile& stages, const Workers& w
     if (t >= stages.length() && info.stage != 0) {
         return;
     }
-    info.stage = static_cast<std::uint32_t>(stages.stage_at(t)) + 1;
-    info.stage_count = static_cast<std::uint32_t>(stages.stages().size());
-    info.target = stages.level_at(t);
+    const LoadProfile::Position at = stages.position(t);
+    info.stage = at.stage;
+    info.stage_count = at.stage_count;
+    info.target = at.level;
     if (plan.user_stages && t < stages.length()) {     // past the end: the figures of the end stay
         info.target = std::floor(info.target + 1e-9);  // whole users, as the users count themselves
         std::uint32_t active = 0;

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <loads/abi.h>
 
@@ -23,6 +25,11 @@ struct OpenModel {
     /// length).
     std::optional<LoadProfile> stages;
 };
+
+/// A profile's length as a run's duration.
+inline std::chrono::milliseconds length_of(const LoadProfile& p) {
+    return std::chrono::milliseconds(std::llround(p.length() * 1000));
+}
 
 struct RunPlan {
     const loads_test_v1* test = nullptr;
@@ -51,6 +58,21 @@ struct RunPlan {
     /// The stages the run follows, users or rate, if any.
     const LoadProfile* stages() const {
         return user_stages ? &*user_stages : open && open->stages ? &*open->stages : nullptr;
+    }
+
+    /// --stages: the stages' peak of users for their length.
+    void follow_user_stages(std::vector<Stage> stages) {
+        LoadProfile profile(std::move(stages));
+        users = Cycle{static_cast<std::uint32_t>(profile.peak())};
+        duration = length_of(profile);
+        user_stages.emplace(std::move(profile));
+    }
+    /// --rate-stages, for `model`'s pool: the rate is the stages' mean, the run their length.
+    void follow_rate_stages(OpenModel model, std::vector<Stage> stages) {
+        model.stages.emplace(std::move(stages));
+        model.rate = model.stages->arrivals_by(model.stages->length()) / model.stages->length();
+        duration = length_of(*model.stages);
+        open = std::move(model);
     }
 
     /// Tests a hits-mode run executes (0 in duration mode); an open-model run's arrivals.
